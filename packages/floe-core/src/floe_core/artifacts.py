@@ -1,0 +1,80 @@
+"""CompiledArtifacts: the versioned JSON contract between `floe compile` and floe-dagster.
+
+Paths inside are relative to the project root (the folder holding floe.yaml); the project root itself is
+stored relative to the artifacts file, so a compiled project can be moved or copied as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import PrivateAttr, ValidationError
+
+from floe_core.errors import FloeError
+from floe_core.spec import FloeSpec
+from floe_core.spec.base import FloeModel
+
+SCHEMA_VERSION = "1.0"
+ARTIFACTS_FILENAME = "compiled_artifacts.json"
+DEFAULT_OUTPUT_DIR = ".floe"
+
+
+class DbtArtifacts(FloeModel):
+    """Where the dbt side of the project lives. Paths relative to the project root."""
+
+    project_dir: str
+    profiles_dir: str  # folder holding the generated profiles.yml
+    profile_name: str
+    target: str  # active compute target == dbt target name
+    manifest_path: str  # manifest.json produced by `dbt parse` during `floe compile`
+
+
+class CompiledArtifacts(FloeModel):
+    """Everything floe-dagster needs, resolved at compile time (interpolated, validated)."""
+
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    floe_version: str
+    project_root: str  # relative to the folder holding this artifacts file
+    spec_path: str  # floe.yaml, relative to project root
+    spec: FloeSpec  # the interpolated, validated floe.yaml
+    dbt: DbtArtifacts | None = None
+
+    _artifacts_path: Path | None = PrivateAttr(default=None)
+
+    @property
+    def root(self) -> Path:
+        """Absolute project root (folder of floe.yaml)."""
+        base = self._artifacts_path.parent if self._artifacts_path else Path.cwd()
+        return (base / self.project_root).resolve()
+
+    def resolve(self, relative: str) -> Path:
+        """Absolute path of a project-relative path recorded in the artifacts."""
+        return (self.root / relative).resolve()
+
+    @classmethod
+    def load(cls, path: str | Path) -> CompiledArtifacts:
+        """Read and validate an artifacts file; every failure is a FloeError telling what to do."""
+        p = Path(path)
+        if not p.is_file():
+            raise FloeError(f"compiled artifacts not found at {p}: run `floe compile` first")
+        try:
+            raw = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise FloeError(f"compiled artifacts at {p} are unreadable ({exc}): run `floe compile`") from exc
+        found = raw.get("schema_version") if isinstance(raw, dict) else None
+        if found != SCHEMA_VERSION:
+            raise FloeError(
+                f"compiled artifacts at {p} have schema_version {found!r}, this floe reads {SCHEMA_VERSION!r}:"
+                " run `floe compile` again"
+            )
+        try:
+            artifacts = cls.model_validate(raw)
+        except ValidationError as exc:
+            raise FloeError(f"compiled artifacts at {p} are invalid: {exc}\nrun `floe compile` again") from exc
+        artifacts._artifacts_path = p.resolve()
+        return artifacts
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2, exclude_none=False)
