@@ -1,0 +1,264 @@
+"""`make bench`: floe against plain dagster-dbt, measured as whole processes, sides alternated.
+
+Writes bench/results/<name>.json and docs/benchmarks.md. BENCH_QUICK=1 runs a small version (CI uses it so
+the harness cannot rot); the numbers of a quick run are not the reported ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from generate import SyntheticProject, generate, write_floe_yaml
+from receivers import RecordingReceiver, Tarpit, closed_port_url
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+BIN = Path(sys.executable).parent
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+WORK = Path(os.environ.get("BENCH_WORK", BENCH / "work"))
+RESULTS = BENCH / ("results-quick" if QUICK else "results")
+PAIRS = 2 if QUICK else 5
+SIZES = (60, 150) if QUICK else (1000, 5000)
+RUN_MODELS = 30 if QUICK else 200
+BACKFILL_DAYS = 20 if QUICK else 365
+N_JOBS = 50
+
+
+@dataclass
+class Sample:
+    seconds: float
+    max_rss_mb: float
+    returncode: int
+
+
+@dataclass
+class Side:
+    name: str
+    samples: list[Sample] = field(default_factory=list)
+
+    def stat(self, attr: str) -> dict[str, float]:
+        values = [getattr(s, attr) for s in self.samples]
+        return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def run_process(cmd: list[str], env: dict[str, str], cwd: Path) -> Sample:
+    """Run one whole process; wall time and its peak RSS (from wait4's rusage)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.stderr.write(output.decode(errors="replace")[-4000:])
+    return Sample(seconds=elapsed, max_rss_mb=usage.ru_maxrss / 1024, returncode=proc.returncode)
+
+
+def alternate(sides: dict[str, Callable[[], Sample]], pairs: int = PAIRS) -> list[Side]:
+    """A B (C) A B (C) …: interleaving spreads machine noise evenly over the sides."""
+    results = {name: Side(name) for name in sides}
+    for _ in range(pairs):
+        for name, fn in sides.items():
+            sample = fn()
+            if sample.returncode != 0:
+                raise SystemExit(f"benchmark side {name!r} failed (exit {sample.returncode})")
+            results[name].samples.append(sample)
+    return list(results.values())
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENLINEAGE", "OTEL_"))}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["DAGSTER_HOME"] = str(WORK / "dagster_home")
+    env["OPENLINEAGE_DISABLED"] = "true"
+    env["OTEL_SDK_DISABLED"] = "true"
+    env.update(extra)
+    return env
+
+
+def compile_project(project: SyntheticProject, config: str = "floe.yaml", out: str = ".floe") -> Path:
+    subprocess.run([str(BIN / "floe"), "compile", "-c", config, "-o", out], cwd=project.root, check=True,
+                   env=base_env())
+    return project.root / out / "compiled_artifacts.json"
+
+
+def prepared(n_models: int) -> tuple[SyntheticProject, Path]:
+    root = WORK / f"synthetic_{n_models}"
+    marker = root / ".floe" / "compiled_artifacts.json"
+    project = generate(root, n_models)
+    write_floe_yaml(project)
+    if not marker.exists():
+        compile_project(project)
+    return project, marker
+
+
+def plain_env(project: SyntheticProject, artifacts: Path) -> dict[str, str]:
+    manifest = artifacts.parent / "dbt" / "manifest.json"
+    return base_env(
+        BENCH_DBT_DIR=str(project.dbt_dir),
+        BENCH_MANIFEST=str(manifest),
+        BENCH_PROFILES_DIR=str(artifacts.parent / "profiles"),
+        BENCH_TARGET_PATH=str(WORK / "plain_target"),
+    )
+
+
+def validate_cmd(defs_file: str) -> list[str]:
+    return [str(BIN / "dagster"), "definitions", "validate", "-f", str(BENCH / defs_file)]
+
+
+def summarize(name: str, sides: list[Side], baseline: str, target: str, extra: dict[str, object] | None = None) -> dict[str, object]:
+    base = next(s for s in sides if s.name == baseline)
+    result: dict[str, object] = {"name": name, "target": target, "pairs": len(base.samples), "sides": {}}
+    for side in sides:
+        entry: dict[str, object] = {"seconds": side.stat("seconds"), "max_rss_mb": side.stat("max_rss_mb")}
+        if side is not base:
+            entry["time_ratio_vs_" + baseline] = side.stat("seconds")["median"] / base.stat("seconds")["median"]
+            entry["rss_ratio_vs_" + baseline] = side.stat("max_rss_mb")["median"] / base.stat("max_rss_mb")["median"]
+        result["sides"][side.name] = entry  # type: ignore[index]
+    if extra:
+        result.update(extra)
+    return result
+
+
+def bench_load(n_models: int) -> dict[str, object]:
+    project, artifacts = prepared(n_models)
+    floe_env = base_env(BENCH_ARTIFACTS=str(artifacts))
+    sides = alternate(
+        {
+            "plain_dagster_dbt": lambda: run_process(validate_cmd("plain_definitions.py"), plain_env(project, artifacts), project.root),
+            "floe": lambda: run_process(validate_cmd("floe_definitions.py"), floe_env, project.root),
+        }
+    )
+    return summarize(f"load_{n_models}", sides, "plain_dagster_dbt", "floe/plain ratio <= 1.0 (time and RSS)")
+
+
+def jobs_block(project: SyntheticProject, n_jobs: int) -> str:
+    """`orchestration.jobs` with n batch jobs over group / tag / upstream selections."""
+    lines = ["orchestration:", "  jobs:"]
+    for j in range(n_jobs):
+        kind = j % 3
+        if kind == 0:
+            selection = f"group:g{j % project.n_groups}"
+        elif kind == 1:
+            selection = f"tag:t{j % 5} and group:g{(j * 7) % project.n_groups}"
+        else:
+            selection = f"+key:m_{(j * 97) % project.n_models:05d}"
+        lines += [f"    job_{j:02d}:", "      type: batch", f'      selection: "{selection}"']
+    return "\n".join(lines) + "\n"
+
+
+def bench_jobs(n_models: int) -> dict[str, object]:
+    project, artifacts = prepared(n_models)
+    jobs_yaml = project.root / "floe_jobs.yaml"
+    jobs_yaml.write_text((project.root / "floe.yaml").read_text() + jobs_block(project, N_JOBS))
+    jobs_artifacts = project.root / ".floe_jobs" / "compiled_artifacts.json"
+    if not jobs_artifacts.exists():
+        compile_project(project, "floe_jobs.yaml", ".floe_jobs")
+    sides = alternate(
+        {
+            "floe_no_jobs": lambda: run_process(validate_cmd("floe_definitions.py"), base_env(BENCH_ARTIFACTS=str(artifacts)), project.root),
+            f"floe_{N_JOBS}_jobs": lambda: run_process(validate_cmd("floe_definitions.py"), base_env(BENCH_ARTIFACTS=str(jobs_artifacts)), project.root),
+        }
+    )
+    return summarize(f"load_{n_models}_with_{N_JOBS}_jobs", sides, "floe_no_jobs", "with jobs / without <= 1.2")
+
+
+def materialize_cmd(defs_file: str) -> list[str]:
+    return [str(BIN / "python"), str(BENCH / "materialize.py"), str(BENCH / defs_file)]
+
+
+def observability_env(artifacts: Path, endpoint: str) -> dict[str, str]:
+    env = base_env(BENCH_ARTIFACTS=str(artifacts), OPENLINEAGE_URL=endpoint, OTEL_EXPORTER_OTLP_ENDPOINT=endpoint,
+                   OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf")
+    env.pop("OPENLINEAGE_DISABLED")
+    env.pop("OTEL_SDK_DISABLED")
+    return env
+
+
+def bench_run(n_models: int) -> list[dict[str, object]]:
+    project, artifacts = prepared(n_models)
+    receiver, tarpit, closed = RecordingReceiver(), Tarpit(), closed_port_url()
+    off_env = base_env(BENCH_ARTIFACTS=str(artifacts))
+    floe_cmd = materialize_cmd("floe_definitions.py")
+    try:
+        sides = alternate(
+            {
+                "plain_dagster_dbt": lambda: run_process(materialize_cmd("plain_definitions.py"), plain_env(project, artifacts), project.root),
+                "floe_observability_off": lambda: run_process(floe_cmd, off_env, project.root),
+                "floe_lineage_and_tracing_on": lambda: run_process(floe_cmd, observability_env(artifacts, receiver.url), project.root),
+            }
+        )
+        outage = alternate(
+            {
+                "floe_observability_off": lambda: run_process(floe_cmd, off_env, project.root),
+                "floe_endpoints_tarpit": lambda: run_process(floe_cmd, observability_env(artifacts, tarpit.url), project.root),
+                "floe_endpoints_closed_port": lambda: run_process(floe_cmd, observability_env(artifacts, closed), project.root),
+            }
+        )
+    finally:
+        receiver.close()
+        tarpit.close()
+    lat = sorted(receiver.latencies_ms)
+    latency = {
+        "name": "lineage_latency",
+        "target": "p99 < 100 ms (event time -> received by the loopback receiver)",
+        "events": len(lat),
+        "p50_ms": statistics.median(lat) if lat else None,
+        "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None,
+        "trace_posts": receiver.trace_posts,
+    }
+    return [
+        summarize(f"materialize_{n_models}", sides, "floe_observability_off", "lineage+tracing on / off <= 1.05"),
+        summarize(f"materialize_{n_models}_outage", outage, "floe_observability_off", "tarpit or closed port / off <= 1.10"),
+        latency,
+    ]
+
+
+def machine() -> dict[str, object]:
+    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?")
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    return {"cpu": cpu, "cores": os.cpu_count(), "mem_gib": round(int(mem) / 1024 / 1024, 1), "python": platform.python_version(), "os": platform.platform()}
+
+
+MEASUREMENTS: dict[str, Callable[[], list[dict[str, object]]]] = {
+    "load_small": lambda: [bench_load(SIZES[0])],
+    "load_large": lambda: [bench_load(SIZES[1])],
+    "load_jobs": lambda: [bench_jobs(SIZES[1])],
+    "run": lambda: bench_run(RUN_MODELS),
+}
+
+
+def main(selected: list[str]) -> int:
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "dagster_home").mkdir(exist_ok=True)
+    (WORK / "dagster_home" / "dagster.yaml").touch()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    all_results: list[dict[str, object]] = []
+    for name in selected or list(MEASUREMENTS):
+        started = time.perf_counter()
+        print(f"== {name}", flush=True)
+        for result in MEASUREMENTS[name]():
+            result["machine"] = machine()
+            result["quick"] = QUICK
+            (RESULTS / f"{result['name']}.json").write_text(json.dumps(result, indent=2) + "\n")
+            all_results.append(result)
+            print(json.dumps(result, indent=1), flush=True)
+        print(f"   ({time.perf_counter() - started:.0f}s)", flush=True)
+    from report import write_report
+
+    write_report(RESULTS, REPO / "docs" / ("benchmarks-quick.md" if QUICK else "benchmarks.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
