@@ -16,7 +16,7 @@ from floe_core.errors import FloeError
 from floe_core.spec import FloeSpec
 from floe_core.spec.base import FloeModel
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
 ARTIFACTS_FILENAME = "compiled_artifacts.json"
 DEFAULT_OUTPUT_DIR = ".floe"
 
@@ -66,15 +66,21 @@ class CompiledArtifacts(FloeModel):
         found = raw.get("schema_version") if isinstance(raw, dict) else None
         if found != SCHEMA_VERSION:
             raise FloeError(
-                f"compiled artifacts at {p} have schema_version {found!r}, this floe reads {SCHEMA_VERSION!r}:"
-                " run `floe compile` again"
+                f"compiled artifacts at {p} have schema_version {found!r}, this floe reads"
+                f" {SCHEMA_VERSION!r}: run `floe compile` again"
             )
         try:
             artifacts = cls.model_validate(raw)
         except ValidationError as exc:
-            raise FloeError(f"compiled artifacts at {p} are invalid: {exc}\nrun `floe compile` again") from exc
-        artifacts._artifacts_path = p.resolve()
-        return artifacts
+            raise FloeError(
+                f"compiled artifacts at {p} are invalid: {exc}\nrun `floe compile` again"
+            ) from None
+        return artifacts.bound_to(p)
+
+    def bound_to(self, artifacts_path: str | Path) -> CompiledArtifacts:
+        """Remember where this artifacts file lives, so `.root` and `.resolve()` are absolute."""
+        self._artifacts_path = Path(artifacts_path).resolve()
+        return self
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude_none=False)

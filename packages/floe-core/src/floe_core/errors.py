@@ -13,13 +13,19 @@ class FloeError(Exception):
 class Issue:
     """One validation problem, located in floe.yaml."""
 
-    path: str  # dotted floe.yaml path, e.g. "compute.targets.dev.properties.threads"
-    message: str  # what was expected
-    value: object = None  # the offending value (never a secret: secrets are env var *names* in floe.yaml)
+    path: str  # dotted floe.yaml path, list items as [i]: "compute.targets.dev.properties.threads"
+    message: str  # what is wrong and what was expected
+    value: object = None  # the offending value (never a secret: see floe_core.loader's masking)
     line: int | None = None  # 1-based line in floe.yaml
+    column: int | None = None  # 1-based column, known for YAML syntax problems
 
     def render(self, source: str | None = None) -> str:
-        where = f"{source}:{self.line}" if source and self.line else (f"line {self.line}" if self.line else "")
+        """`file:line: path: message (got value)`, the shape editors and terminals make clickable."""
+        where = source or ""
+        if self.line:
+            where = f"{where}:{self.line}" if where else f"line {self.line}"
+            if self.column:
+                where += f":{self.column}"
         prefix = f"{where}: " if where else ""
         shown = "" if self.value is None else f" (got {self.value!r})"
         return f"{prefix}{self.path or '<root>'}: {self.message}{shown}"
@@ -34,5 +40,6 @@ class FloeValidationError(FloeError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        head = f"{self.source or 'floe.yaml'} is invalid ({len(self.issues)} problem(s)):"
-        return "\n".join([head, *("  - " + i.render(self.source) for i in self.issues)])
+        count = len(self.issues)
+        head = f"{self.source or 'floe.yaml'} is invalid ({count} problem{'s' if count != 1 else ''}):"
+        return "\n".join([head, *(i.render(self.source) for i in self.issues)])

@@ -1,0 +1,160 @@
+"""The `floe` command: `validate`, `compile`, `schema`, plus sub-commands contributed by other packages.
+
+Extending: a package adds sub-commands through the entry point group `floe.commands`. Each entry point is a
+callable `register(subparsers: argparse._SubParsersAction) -> None` that adds its parser and sets
+`func=callable(args: argparse.Namespace) -> int` as its default, e.g.
+
+    def register(subparsers):
+        parser = subparsers.add_parser("partitions", help="list partition keys")
+        add_config_argument(parser)           # -c/--config with floe's defaults (see below)
+        parser.set_defaults(func=run)         # run(args) -> exit code; args.config is a Path
+
+Exit codes: 0 success, 1 a user error (FloeError: message on stderr, no traceback), 2 an unexpected error
+(a short message; the traceback only with `--debug` or FLOE_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from floe_core.errors import FloeError
+from floe_core.fs import atomic_write_text
+
+CONFIG_NAME = "floe.yaml"
+COMMANDS_GROUP = "floe.commands"
+BUILTIN_COMMANDS = frozenset({"validate", "compile", "schema"})
+
+
+def find_config(start: Path | None = None) -> Path:
+    """./floe.yaml, else the nearest floe.yaml in a parent folder."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise FloeError(f"no {CONFIG_NAME} in {here} or any parent folder: pass -c PATH/TO/{CONFIG_NAME}")
+
+
+def config_path(args: argparse.Namespace) -> Path:
+    """The floe.yaml a command works on: `-c` if given, else found from the current folder upward."""
+    given: Path | None = getattr(args, "config", None)
+    return given if given is not None else find_config()
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=None,
+        help=f"path of {CONFIG_NAME} (default: ./{CONFIG_NAME}, else upward)",
+    )
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from floe_core.loader import load_spec
+
+    path = config_path(args)
+    load_spec(path)
+    print(f"{path} is valid")
+    return 0
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from floe_core.artifacts import ARTIFACTS_FILENAME, DEFAULT_OUTPUT_DIR
+    from floe_core.compiler import compile_project
+
+    path = config_path(args)
+    artifacts = compile_project(path, output_dir=args.output)
+    output = args.output if args.output is not None else path.parent / DEFAULT_OUTPUT_DIR
+    print(f"compiled {path} -> {output / ARTIFACTS_FILENAME}")
+    if artifacts.dbt is None:
+        print("note: no compile step produced dbt artifacts (is floe-dbt installed?)")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from floe_core.schema import spec_json_schema
+
+    text = json.dumps(spec_json_schema(), indent=2) + "\n"
+    if args.output:
+        atomic_write_text(args.output, text)
+        print(f"wrote the floe.yaml JSON Schema to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _register_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        try:
+            ep.load()(subparsers)
+        except Exception as exc:  # a broken plugin must not take `floe validate` down with it
+            print(f"floe: warning: sub-commands from {ep.value} unavailable: {exc}", file=sys.stderr)
+
+
+def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
+    """The argument parser; `plugins=False` skips `floe.commands` (they may import heavy packages)."""
+    parser = argparse.ArgumentParser(prog="floe", description="floe.yaml -> a Dagster code location for dbt")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    validate = subparsers.add_parser("validate", help="check floe.yaml and list every problem")
+    add_config_argument(validate)
+    validate.set_defaults(func=_validate)
+
+    compile_ = subparsers.add_parser(
+        "compile", help="validate and write .floe/ (artifacts, profiles, manifest)"
+    )
+    add_config_argument(compile_)
+    compile_.add_argument(
+        "-o", "--output", type=Path, default=None, help="output folder (default: .floe next to floe.yaml)"
+    )
+    compile_.set_defaults(func=_compile)
+
+    schema = subparsers.add_parser("schema", help="print the JSON Schema of floe.yaml (for editors)")
+    schema.add_argument("-o", "--output", type=Path, default=None, help="write it to this file instead")
+    schema.set_defaults(func=_schema)
+
+    if plugins:
+        _register_plugins(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in arguments if not a.startswith("-")), None)
+    # built-in commands never pay for importing the packages that contribute other sub-commands
+    args = build_parser(plugins=command not in BUILTIN_COMMANDS).parse_args(arguments)
+    debug = args.debug or os.environ.get("FLOE_DEBUG", "") not in ("", "0", "false")
+    try:
+        code: int = args.func(args)
+        return code
+    except FloeError as exc:
+        print(f"floe: error: {exc}" if "\n" not in str(exc) else str(exc), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("floe: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        else:
+            notes = "".join(f" ({n})" for n in getattr(exc, "__notes__", []))
+            print(
+                f"floe: internal error: {type(exc).__name__}: {exc}{notes}\n"
+                "run again with --debug (or FLOE_DEBUG=1) for the traceback, and please report it",
+                file=sys.stderr,
+            )
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
