@@ -1,0 +1,47 @@
+"""What every target module declares (`TargetProfile`) and the helpers they render with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from floe_core.spec.compute import TargetProperties
+
+# A value in profiles.yml: what YAML can hold.
+ProfileValue = str | int | float | bool | list["ProfileValue"] | dict[str, "ProfileValue"]
+DbtOutput = dict[str, ProfileValue]
+"""One dbt output (a target in profiles.yml), ready for YAML."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TargetProfile(Generic[T]):
+    """Declaration of one dbt target type: which adapter, what it needs, what is secret, how to map it."""
+
+    type: str  # dbt `type:` and floe's `compute.targets.*.type`
+    adapter_package: str  # the pip package providing the dbt adapter
+    required_fields: tuple[str, ...]  # dbt output keys every output of this type must carry
+    secret_fields: tuple[str, ...]  # dbt output keys that may only hold `{{ env_var(...) }}`
+    auth_methods: tuple[str, ...]  # accepted `credentials.method` values
+    render: Callable[[T], DbtOutput]  # pure: typed target -> dbt output
+
+
+def env_ref(name: str) -> str:
+    """dbt reads the value at run time; profiles.yml only ever holds the variable's name."""
+    return f"{{{{ env_var('{name}') }}}}"
+
+
+def env_number(name: str) -> str:
+    """env_var() always yields a string; `as_number` makes dbt hand the adapter an int (ports...)."""
+    return f"{{{{ env_var('{name}') | as_number }}}}"
+
+
+def output(dbt_type: str, props: TargetProperties, fields: Mapping[str, ProfileValue | None]) -> DbtOutput:
+    """Assemble an output: type, threads, the mapped fields (None and empty containers dropped), then
+    `properties.extra`, merged last so users can override any default floe chose (FR-004)."""
+    out: DbtOutput = {"type": dbt_type, "threads": props.threads}
+    out.update({k: v for k, v in fields.items() if v is not None and v not in ([], {})})
+    out.update(props.extra)
+    return out
