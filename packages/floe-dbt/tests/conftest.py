@@ -3,6 +3,7 @@ and then the adapter's own Credentials class (its JSON schema and its __post_ini
 
 from __future__ import annotations
 
+import ctypes.util
 from argparse import Namespace
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,22 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from floe_testkit import require
 from dbt.adapters.factory import load_plugin
 from dbt.config.profile import Profile, read_profile
 from dbt.config.renderer import ProfileRenderer
 from dbt.flags import set_from_args
 from dbt_common.context import set_invocation_context
 from floe_core.spec import FloeSpec
-
-# Credentials classes whose construction needs an optional driver or a network round trip. For these the
-# adapter's schema validation still runs on dbt's rendered profile; construction is attempted and must fail
-# only for the stated reason.
-NOT_CONSTRUCTIBLE_HERE = {
-    ("spark", "thrift"): "requires additional dependencies",  # PyHive is not installed
-    ("spark", "http"): "requires additional dependencies",  # PyHive is not installed
-    ("spark", "odbc"): "requires additional dependencies",  # pyodbc (unixODBC) is not installed
-}
-
 
 @dataclass(frozen=True)
 class Loaded:
@@ -53,17 +45,11 @@ def load_with_dbt(profiles_dir: Path, profile: str, target: str, env: Mapping[st
     cls = load_plugin(adapter_type)
     fields = cls.translate_aliases(data)
     cls.validate(fields)  # the adapter's JSON schema
-    reason = NOT_CONSTRUCTIBLE_HERE.get((adapter_type, str(fields.get("method"))))
-    if reason is None and adapter_type == "databricks" and fields.get("auth_type") == "oauth":
-        reason = "network"  # dbt-databricks exchanges the client secret for a token while loading
-    if reason is not None:
-        if reason != "network":
-            try:
-                Profile.from_raw_profiles(raw, profile, renderer, target_override=target)
-            except Exception as exc:
-                assert reason in str(exc), exc
-            else:  # the driver got installed: then the real object must load; use it
-                return _full(raw, profile, target, renderer)
+    if adapter_type == "spark" and fields.get("method") == "odbc":
+        require(ctypes.util.find_library("odbc") is not None, "unixODBC for pyodbc (apt-get install unixodbc)")
+    if adapter_type == "databricks" and fields.get("auth_type") == "oauth":
+        # dbt-databricks exchanges the client secret for a token over the network while it builds the
+        # credentials object; the adapter's schema validation above is as far as dbt goes offline.
         return Loaded(adapter_type, fields, None, int(rendered["threads"]))
     return _full(raw, profile, target, renderer)
 
