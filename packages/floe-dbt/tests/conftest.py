@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from floe_testkit import require
 from dbt.adapters.factory import load_plugin
 from dbt.config.profile import Profile, read_profile
 from dbt.config.renderer import ProfileRenderer
 from dbt.flags import set_from_args
 from dbt_common.context import set_invocation_context
 from floe_core.spec import FloeSpec
+from floe_testkit import require
+
 
 @dataclass(frozen=True)
 class Loaded:
@@ -46,7 +47,7 @@ def load_with_dbt(profiles_dir: Path, profile: str, target: str, env: Mapping[st
     fields = cls.translate_aliases(data)
     cls.validate(fields)  # the adapter's JSON schema
     if adapter_type == "spark" and fields.get("method") == "odbc":
-        require(ctypes.util.find_library("odbc") is not None, "unixODBC for pyodbc (apt-get install unixodbc)")
+        require(ctypes.util.find_library("odbc") is not None, "unixODBC (apt-get install unixodbc)")
     if adapter_type == "databricks" and fields.get("auth_type") == "oauth":
         # dbt-databricks exchanges the client secret for a token over the network while it builds the
         # credentials object; the adapter's schema validation above is as far as dbt goes offline.
