@@ -1,0 +1,109 @@
+"""`floe partitions` and `floe backfill`: sub-commands registered through entry point group `floe.commands`.
+
+Both work on the Dagster instance of $DAGSTER_HOME (the one `dagster dev` uses), so keys added and runs
+launched here show up in the UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from dagster import DagsterInstance, DynamicPartitionsDefinition
+from floe_core.artifacts import CompiledArtifacts
+from floe_core.errors import FloeError
+
+from floe_dagster.backfills import BatchResult, run_backfill
+from floe_dagster.locate import find_artifacts, load_artifacts
+from floe_dagster.partitions import build_partitions, dynamic_names
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-a", "--artifacts", type=Path, default=None, help="compiled_artifacts.json or project"
+    )
+
+
+def _artifacts(args: argparse.Namespace) -> CompiledArtifacts:
+    return load_artifacts(find_artifacts(args.artifacts))
+
+
+def _instance() -> DagsterInstance:
+    if not os.environ.get("DAGSTER_HOME"):
+        raise FloeError(
+            "DAGSTER_HOME is not set: point it at the Dagster instance folder (as for `dagster dev`)"
+        )
+    return DagsterInstance.get()
+
+
+def register_partitions(subparsers: Any) -> None:
+    parser = subparsers.add_parser("partitions", help="list, add or remove keys of dynamic partitions")
+    _common(parser)
+    parser.add_argument("action", choices=["list", "add", "remove"])
+    parser.add_argument("name", help="name of a partitions entry in floe.yaml orchestration.partitions")
+    parser.add_argument("keys", nargs="*", help="partition keys (add/remove)")
+    parser.set_defaults(func=partitions_command)
+
+
+def partitions_command(args: argparse.Namespace) -> int:
+    artifacts = _artifacts(args)
+    defs = build_partitions(artifacts.spec.orchestration)
+    pdef = defs.get(args.name)
+    if pdef is None:
+        raise FloeError(
+            f"unknown partitions {args.name!r}; floe.yaml orchestration.partitions: {sorted(defs) or 'none'}"
+        )
+    if args.action != "list" and not isinstance(pdef, DynamicPartitionsDefinition):
+        raise FloeError(
+            f"partitions {args.name!r} are not dynamic; keys can be added only to:"
+            f" {dynamic_names(defs) or 'none'}"
+        )
+    if args.action != "list" and not args.keys:
+        raise FloeError(f"`floe partitions {args.action}` needs at least one key")
+    instance = _instance() if isinstance(pdef, DynamicPartitionsDefinition) else None
+    if args.action == "add":
+        assert instance is not None
+        existing = set(instance.get_dynamic_partitions(args.name))
+        instance.add_dynamic_partitions(args.name, [k for k in args.keys if k not in existing])
+    elif args.action == "remove":
+        assert instance is not None
+        existing = set(instance.get_dynamic_partitions(args.name))
+        unknown = [k for k in args.keys if k not in existing]
+        if unknown:
+            raise FloeError(f"partitions {args.name!r} have no key(s) {unknown}")
+        for key in args.keys:
+            instance.delete_dynamic_partition(args.name, key)
+    keys = pdef.get_partition_keys(dynamic_partitions_store=instance)
+    for key in keys:
+        print(key)
+    print(f"{args.name}: {len(keys)} key(s)")
+    return 0
+
+
+def register_backfill(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "backfill", help="run a named backfill from floe.yaml on the Dagster instance"
+    )
+    _common(parser)
+    parser.add_argument("name", help="name of an orchestration.backfills entry")
+    parser.set_defaults(func=backfill_command)
+
+
+def backfill_command(args: argparse.Namespace) -> int:
+    from floe_dagster.definitions import build_definitions
+
+    artifacts = _artifacts(args)
+    defs = build_definitions(artifacts)
+    instance = _instance()
+
+    def progress(i: int, n: int, result: BatchResult) -> None:
+        keys = result.keys[0] if len(result.keys) == 1 else f"{result.keys[0]}..{result.keys[-1]}"
+        print(f"[{i}/{n}] {keys}: {result.status} (run {result.run_id})", flush=True)
+
+    report = run_backfill(defs, artifacts.spec.orchestration, args.name, instance, progress=progress)
+    failed = [r for r in report.results if r.status == "FAILURE"]
+    total = sum(len(r.keys) for r in report.results)
+    print(f"backfill {args.name}: {total} partition(s) in {len(report.results)} run(s), {len(failed)} failed")
+    return 0 if report.ok else 1
