@@ -1,0 +1,233 @@
+"""Turns one dbt invocation's event stream into lineage runs and spans.
+
+per_model: each model/seed/snapshot is its own OpenLineage run and span, timed by dbt's own node
+start/finish timestamps; dbt test results become `dataQualityAssertions` on the tested dataset (one
+lineage-only run per tested model). job_level: one run and one span for the whole invocation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from openlineage.client.facet_v2 import JobFacet
+
+from floe_dagster.lineage import facets
+from floe_dagster.lineage.datasets import DatasetFactory
+from floe_dagster.lineage.dbt_events import NodeEvent
+from floe_dagster.lineage.manifest import DbtManifestView, DbtNode, compiled_sql
+from floe_dagster.lineage.telemetry import DagsterRun, Materialization, MaterializationSpec, Telemetry
+from floe_dagster.logging import get_logger
+
+_BUILT = {"model", "seed", "snapshot"}
+
+
+@dataclass(frozen=True)
+class TestResult:
+    name: str
+    success: bool
+    column: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class DbtRunObserver:
+    def __init__(
+        self,
+        *,
+        telemetry: Telemetry,
+        view: DbtManifestView,
+        datasets: DatasetFactory,
+        run: DagsterRun,
+        target_path: Path,
+        level: Literal["per_model", "job_level"],
+        asset_keys: Mapping[str, str],  # unique_id -> asset key string
+        step_name: str,
+        selected: Sequence[str] = (),  # unique ids the invocation builds (job_level START)
+    ) -> None:
+        self.telemetry = telemetry
+        self.view = view
+        self.datasets = datasets
+        self.run = run
+        self.target_path = target_path
+        self.level = level
+        self.asset_keys = asset_keys
+        self.step_name = step_name
+        self.selected = list(selected)
+        self._open: dict[str, Materialization] = {}
+        self._errored: dict[str, datetime | None] = {}
+        self._errors: dict[str, str] = {}
+        self._tests: dict[str, list[TestResult]] = {}
+        self._job: Materialization | None = None
+        self._log = get_logger("floe.dbt")
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.level != "job_level":
+            return
+        outputs = [n for uid in self.selected if (n := self.view.get(uid)) and n.resource_type in _BUILT]
+        built = {n.unique_id for n in outputs}
+        inputs = {u.unique_id: u for n in outputs for u in self.view.upstream_relations(n.unique_id)}
+        spec = MaterializationSpec(
+            job_name=f"{self._project()}.{self.step_name}",
+            asset_key=self.step_name,
+            integration="DBT",
+            job_kind="JOB",
+            inputs=[self.datasets.input(n) for uid, n in sorted(inputs.items()) if uid not in built],
+            outputs=[self.datasets.output(n, None, []) for n in outputs],
+        )
+        self._job = self.telemetry.begin(spec, self.run)
+
+    def on_event(self, event: NodeEvent) -> None:
+        node = self.view.get(event.unique_id)
+        if node is None:
+            return
+        if node.resource_type == "test":
+            if event.kind == "result" and node.attached_node:
+                self._record_test(node, event)
+            return
+        if node.resource_type not in _BUILT:
+            return
+        if event.kind == "error" and event.message:
+            self._errors[node.unique_id] = event.message
+        if self.level == "job_level":
+            return
+        if event.kind == "start" and node.unique_id not in self._open:
+            self._begin_model(node, event.started_at)
+        elif event.kind == "result":
+            self._finish_model(node, event)
+        elif event.kind == "error" and node.unique_id in self._errored:
+            self._fail_model(node, self._errored.pop(node.unique_id))
+
+    def finish(self, error: BaseException | None) -> None:
+        """End of the invocation: settle every open run, then emit test results."""
+        now = datetime.now(UTC)
+        for uid in list(self._errored):
+            node = self.view.get(uid)
+            if node is not None:
+                self._fail_model(node, self._errored.pop(uid))
+        for uid, m in list(self._open.items()):
+            if not m.finished:  # started but never reported: the invocation died under it
+                m.fail(str(error) if error else "dbt did not report a result for this node", ended_at=now)
+                del self._open[uid]
+        if self._job is not None:
+            if error is None and not self._errors:
+                self._job.complete(now)
+            else:
+                message = "\n\n".join(self._errors.values()) or str(error)
+                self._job.fail(message, ended_at=now, exc=error)
+        self._emit_tests()
+
+    # -- per model -------------------------------------------------------------------------------
+    def _begin_model(self, node: DbtNode, started_at: datetime | None) -> None:
+        spec = MaterializationSpec(
+            job_name=self._job_name(node),
+            asset_key=self.asset_keys.get(node.unique_id, node.name),
+            integration="DBT",
+            job_kind=node.resource_type.upper(),
+            unique_id=node.unique_id,
+            inputs=self.datasets.inputs_of(self.view, node),
+            outputs=[self.datasets.output(node, None, [])],
+        )
+        m = self.telemetry.begin(spec, self.run, started_at)
+        self._open[node.unique_id] = m
+        self._log.info(
+            "dbt node started", unique_id=node.unique_id, openlineage_run_id=m.run_id, **self._ids(m)
+        )
+
+    def _finish_model(self, node: DbtNode, event: NodeEvent) -> None:
+        m = self._open.get(node.unique_id)
+        if m is None or m.finished:
+            return
+        if event.succeeded:
+            sql = compiled_sql(self.target_path, node)
+            upstream = self.view.upstream_relations(node.unique_id)
+            job_facets: dict[str, JobFacet] = {}
+            if sql:
+                job_facets["sql"] = facets.sql(sql, self.datasets.location.adapter)
+            m.complete(event.finished_at, [self.datasets.output(node, sql, upstream)], job_facets)
+            del self._open[node.unique_id]
+            self._log.info(
+                "dbt node finished",
+                unique_id=node.unique_id,
+                status=event.status,
+                openlineage_run_id=m.run_id,
+                **self._ids(m),
+            )
+        elif event.message or node.unique_id in self._errors:
+            if event.message:
+                self._errors[node.unique_id] = event.message
+            self._fail_model(node, event.finished_at)
+        else:
+            # dbt reports the error text later (RunResultError in the run summary): wait for it
+            self._errored[node.unique_id] = event.finished_at
+
+    def _fail_model(self, node: DbtNode, ended_at: datetime | None) -> None:
+        m = self._open.pop(node.unique_id, None)
+        if m is None or m.finished:
+            return
+        message = self._errors.get(node.unique_id) or f"dbt reported an error for {node.unique_id}"
+        m.fail(message, ended_at=ended_at)
+        self._log.warning(
+            "dbt node failed",
+            unique_id=node.unique_id,
+            error=message,
+            openlineage_run_id=m.run_id,
+            **self._ids(m),
+        )
+
+    # -- tests -----------------------------------------------------------------------------------
+    def _record_test(self, node: DbtNode, event: NodeEvent) -> None:
+        assert node.attached_node is not None
+        self._tests.setdefault(node.attached_node, []).append(
+            TestResult(
+                node.test_name or node.name,
+                event.succeeded,
+                node.column_name,
+                event.started_at,
+                event.finished_at,
+            )
+        )
+
+    def _emit_tests(self) -> None:
+        for uid, results in sorted(self._tests.items()):
+            node = self.view.get(uid)
+            if node is None:
+                continue
+            tested = self.datasets.input(
+                node,
+                {
+                    "dataQualityAssertions": facets.assertions(
+                        [(r.name, r.success, r.column) for r in results]
+                    )
+                },
+            )
+            starts = [r.started_at for r in results if r.started_at]
+            ends = [r.finished_at for r in results if r.finished_at]
+            spec = MaterializationSpec(
+                job_name=f"{self._job_name(node)}.test",
+                asset_key=self.asset_keys.get(uid, node.name),
+                integration="DBT",
+                job_kind="TEST",
+                unique_id=uid,
+                inputs=[tested],
+                traced=False,
+            )
+            self.telemetry.begin(spec, self.run, min(starts) if starts else None).complete(
+                max(ends) if ends else None
+            )
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _job_name(self, node: DbtNode) -> str:
+        return f"{node.package}.{node.name}"
+
+    def _project(self) -> str:
+        first = next((n for n in self.view.nodes.values() if n.resource_type == "model"), None)
+        return first.package if first else "dbt"
+
+    @staticmethod
+    def _ids(m: Materialization) -> dict[str, str]:
+        return {"trace_id": m.trace_id or "", "span_id": m.span_id or ""}

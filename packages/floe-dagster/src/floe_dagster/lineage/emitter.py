@@ -1,0 +1,108 @@
+"""Off-critical-path delivery of lineage events: a bounded queue drained by one daemon thread.
+
+- `emit()` never blocks and never raises: when the queue is full the event is dropped and counted.
+- A failing endpoint is reported by ONE warning per process, then events keep being tried (the
+  endpoint may come back) but each costs at most one `timeout_seconds` on the worker thread, not on
+  the materialization.
+- `flush(deadline)` at the end of a step waits at most `flush_timeout_seconds`; once an endpoint has
+  failed or timed out, flush stops waiting for it at all, so a dead backend delays a run once, by a
+  bounded amount.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from typing import Any
+
+import structlog
+from openlineage.client.event_v2 import RunEvent
+from openlineage.client.transport.transport import Transport
+
+log = structlog.get_logger("floe.lineage")
+
+_STOP = object()
+
+
+class LineageEmitter:
+    def __init__(
+        self, transport: Transport, target_label: str, queue_size: int, flush_timeout: float
+    ) -> None:
+        self._transport = transport
+        self._label = target_label
+        self._flush_timeout = flush_timeout
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._idle = threading.Condition(self._lock)
+        self.sent = 0
+        self.dropped = 0
+        self.failed = 0
+        self._warned = False
+        self._unhealthy = False
+        self._thread = threading.Thread(target=self._run, name="floe-lineage-emitter", daemon=True)
+        self._thread.start()
+
+    def emit(self, event: RunEvent) -> None:
+        with self._lock:
+            try:
+                self._queue.put_nowait(event)
+            except queue.Full:
+                self.dropped += 1
+                return
+            self._pending += 1
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every queued event was handled or the deadline passed; True when drained."""
+        budget = self._flush_timeout if timeout is None else timeout
+        deadline = time.monotonic() + budget
+        with self._idle:
+            while self._pending and not self._unhealthy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._mark_unhealthy(f"did not answer within {budget:g}s")
+                    return False
+                self._idle.wait(remaining)
+            return self._pending == 0
+
+    def close(self, timeout: float | None = None) -> None:
+        self.flush(timeout)
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(_STOP)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            try:
+                self._transport.emit(item)
+                with self._lock:
+                    self.sent += 1
+            except Exception as exc:  # any transport failure: never propagate, warn once
+                with self._lock:
+                    self.failed += 1
+                    self._mark_unhealthy(_describe(exc))
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
+
+    def _mark_unhealthy(self, reason: str) -> None:
+        """Caller holds the lock."""
+        self._unhealthy = True
+        if not self._warned:
+            self._warned = True
+            log.warning(
+                "openlineage endpoint unreachable; lineage events are dropped, the run continues",
+                endpoint=self._label,
+                reason=reason,
+            )
+
+
+def _describe(exc: Exception) -> str:
+    """Exception class and a short first line: HTTP libraries may echo URLs, never headers."""
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first[:200]}"

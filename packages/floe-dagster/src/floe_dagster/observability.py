@@ -1,0 +1,216 @@
+"""The hook dbt and Python asset execution call: OpenLineage events + OpenTelemetry spans per materialization.
+
+The factory calls exactly three things (and merges `resources()`):
+- `observe_dbt(context, invocation)` inside the dbt multi-asset: yields the very Dagster events
+  `invocation.stream()` would, while tapping dbt's raw structured events for per-model lineage/spans;
+- `wrap_assets(assets)` for every Python asset: wraps its compute with zero change to the user's code;
+- `Observability.from_artifacts(artifacts)` once per process at definitions load (cheap, no threads).
+Observability never breaks a run: any failure inside floe's own telemetry code is logged and swallowed.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, Literal, TypeVar
+
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
+from dagster_dbt import DbtCliInvocation
+from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
+from floe_core.artifacts import CompiledArtifacts
+from openlineage.client.event_v2 import InputDataset, OutputDataset
+from opentelemetry import trace
+
+from floe_dagster.lineage.datasets import DatasetFactory
+from floe_dagster.lineage.dbt_events import parse_event
+from floe_dagster.lineage.dbt_index import DbtKeyIndex, dbt_unique_ids, index_assets, is_dbt_assets
+from floe_dagster.lineage.dbt_observer import DbtRunObserver
+from floe_dagster.lineage.manifest import manifest_view
+from floe_dagster.lineage.naming import ComputeLocation, compute_location
+from floe_dagster.lineage.python_assets import wrap_compute
+from floe_dagster.lineage.settings import resolve_lineage
+from floe_dagster.lineage.telemetry import DagsterRun, MaterializationSpec, Telemetry
+from floe_dagster.logging import get_logger
+from floe_dagster.tracing.settings import resolve_traces
+
+log = get_logger("floe.observability")
+T = TypeVar("T")
+
+
+class Observability:
+    def __init__(
+        self,
+        telemetry: Telemetry | None,
+        datasets: DatasetFactory,
+        level: Literal["per_model", "job_level"] = "per_model",
+    ) -> None:
+        self.telemetry = telemetry  # None: lineage and traces both off -> pure pass-through
+        self.datasets = datasets
+        self.level = level
+
+    @classmethod
+    def from_artifacts(cls, artifacts: CompiledArtifacts) -> Observability:
+        spec = artifacts.spec
+        lineage = resolve_lineage(spec.observability.lineage, spec.name, artifacts.root)
+        traces = resolve_traces(spec.observability, spec.name)
+        try:
+            location = compute_location(artifacts)
+        except Exception:  # an unusual target shape must not stop definitions from loading
+            location = ComputeLocation(adapter="unknown", namespace=f"{spec.name}://compute")
+        namespace = lineage.namespace if lineage else spec.name
+        target = artifacts.dbt.target if artifacts.dbt else spec.compute.default
+        telemetry = None
+        if lineage is not None or traces is not None:
+            telemetry = Telemetry(lineage, traces, namespace, compute_target=f"{target} ({location.adapter})")
+        level = spec.orchestration.dbt.observability_level
+        return cls(telemetry, DatasetFactory(location, spec.governance.classifications), level)
+
+    # -- dbt -----------------------------------------------------------------------------------------
+    def observe_dbt(self, context: AssetExecutionContext, invocation: DbtCliInvocation) -> Iterator[Any]:
+        if self.telemetry is None:
+            return invocation.stream()
+        return DbtEventIterator(self._observed_dbt(context, invocation), invocation)
+
+    def _observed_dbt(self, context: AssetExecutionContext, invocation: DbtCliInvocation) -> Iterator[Any]:
+        assert self.telemetry is not None
+        observer = _guard(lambda: self._dbt_observer(context, invocation), "start dbt observation")
+        if observer is not None:
+            _guard(observer.start, "emit dbt job START")
+        error: BaseException | None = None
+        try:
+            for event in invocation.stream_raw_events():
+                parsed = parse_event(event.raw_event) if observer is not None else None
+                if parsed is not None and observer is not None:
+                    _guard(functools.partial(observer.on_event, parsed), "observe dbt event")
+                yield from event.to_default_asset_events(
+                    manifest=invocation.manifest,
+                    dagster_dbt_translator=invocation.dagster_dbt_translator,
+                    context=invocation.context,
+                    target_path=invocation.target_path,
+                    project=invocation.project,
+                )
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            if observer is not None:
+                _guard(lambda: observer.finish(error), "finish dbt observation")
+            _guard(self.telemetry.flush, "flush telemetry")
+
+    def _dbt_observer(self, context: AssetExecutionContext, invocation: DbtCliInvocation) -> DbtRunObserver:
+        assert self.telemetry is not None
+        keys = dbt_unique_ids(context.assets_def)
+        selected = context.selected_asset_keys
+        return DbtRunObserver(
+            telemetry=self.telemetry,
+            view=manifest_view(invocation.manifest),
+            datasets=self.datasets,
+            run=_dagster_run(context),
+            target_path=invocation.target_path,
+            level=self.level,
+            asset_keys={uid: key.to_user_string() for uid, key in keys.items()},
+            step_name=context.op_def.name,
+            selected=[uid for uid, key in keys.items() if key in selected],
+        )
+
+    # -- Python assets ---------------------------------------------------------------------------------
+    def wrap_assets(self, assets: Sequence[AssetsDefinition]) -> list[AssetsDefinition]:
+        if self.telemetry is None:
+            return list(assets)
+        return [a if is_dbt_assets(a) else wrap_compute(a, self._around_python) for a in assets]
+
+    def _around_python(self) -> AbstractContextManager[None]:
+        return self._observe_python()
+
+    @contextmanager
+    def _observe_python(self) -> Iterator[None]:
+        telemetry = self.telemetry
+        assert telemetry is not None
+        context = AssetExecutionContext.get()
+        m = _guard(lambda: telemetry.begin(self._python_spec(context), _dagster_run(context)), "emit START")
+        span_scope = trace.use_span(m.span, end_on_exit=False) if m and m.span else nullcontext()
+        try:
+            with span_scope:
+                yield
+        except BaseException as exc:
+            if m is not None:
+                message = f"{type(exc).__name__}: {exc}"
+                stack = traceback.format_exc()
+                _guard(
+                    functools.partial(m.fail, message, exc=exc, language="PYTHON", stack=stack), "emit FAIL"
+                )
+            raise
+        else:
+            if m is not None:
+                _guard(m.complete, "emit COMPLETE")
+                log.info(
+                    "asset materialized",
+                    asset_key=m.spec.asset_key,
+                    openlineage_run_id=m.run_id,
+                    trace_id=m.trace_id or "",
+                    span_id=m.span_id or "",
+                )
+        finally:
+            _guard(telemetry.flush, "flush telemetry")
+
+    def _python_spec(self, context: AssetExecutionContext) -> MaterializationSpec:
+        assert self.telemetry is not None
+        selected = context.selected_asset_keys
+        specs = [s for s in context.assets_def.specs if s.key in selected]
+        upstream = sorted({d.asset_key for s in specs for d in s.deps} - selected, key=lambda k: k.path)
+        index = _dbt_index(context)
+        label = ", ".join(s.key.to_user_string() for s in specs)
+        return MaterializationSpec(
+            job_name=".".join(specs[0].key.path) if len(specs) == 1 else context.op_def.name,
+            asset_key=label,
+            integration="DAGSTER",
+            job_kind="ASSET",
+            inputs=[self._input(key, index.nodes_by_key.get(key)) for key in upstream],
+            outputs=[self._output(s.key, index.nodes_by_key.get(s.key)) for s in specs],
+        )
+
+    def _input(self, key: AssetKey, node: Any) -> InputDataset:
+        if node is not None:
+            return self.datasets.input(node)
+        return InputDataset(namespace=self._asset_namespace(), name=key.to_user_string())
+
+    def _output(self, key: AssetKey, node: Any) -> OutputDataset:
+        if node is not None:
+            return self.datasets.output(node, None, [])
+        return OutputDataset(namespace=self._asset_namespace(), name=key.to_user_string())
+
+    def _asset_namespace(self) -> str:
+        """Assets floe cannot place in the warehouse are named by key in the lineage namespace."""
+        assert self.telemetry is not None
+        return f"dagster://{self.telemetry.namespace}"
+
+    def resources(self) -> dict[str, Any]:
+        return {}
+
+
+def _dagster_run(context: AssetExecutionContext) -> DagsterRun:
+    partition = context.partition_key if context.has_partition_key else None
+    return DagsterRun(run_id=context.run_id, job_name=context.job_name, partition_key=partition)
+
+
+def _dbt_index(context: AssetExecutionContext) -> DbtKeyIndex:
+    """dbt nodes by asset key across the code location (or the job, when run without a repository)."""
+    try:
+        repo = context.repository_def
+        return index_assets(repo, repo.assets_defs_by_key.values())
+    except Exception:  # e.g. dagster.materialize(): no repository, but the job has the asset graph
+        graph = context.job_def.asset_layer.asset_graph
+        return index_assets(graph, graph.assets_defs)
+
+
+def _guard(action: Callable[[], T], what: str) -> T | None:
+    """Run a telemetry action; a bug or outage in observability is logged, never raised into the run."""
+    try:
+        return action()
+    except Exception as exc:
+        log.warning(
+            "observability step failed; the run continues", step=what, error=f"{type(exc).__name__}: {exc}"
+        )
+        return None
