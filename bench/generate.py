@@ -43,7 +43,9 @@ def _ref_sql(parents: list[int]) -> str:
         f"left join {{{{ ref('{model_name(p)}') }}}} p{k} on p{k}.id = p0.id" for k, p in enumerate(rest, 1)
     )
     total = " + ".join(f"coalesce(p{k}.amount, 0)" for k in range(len(parents)))
-    return f"select p0.id, p0.name, {total} as amount\nfrom {{{{ ref('{model_name(first)}') }}}} p0\n{joins}\n"
+    return (
+        f"select p0.id, p0.name, {total} as amount\nfrom {{{{ ref('{model_name(first)}') }}}} p0\n{joins}\n"
+    )
 
 
 def generate(root: Path, n_models: int, seed: int = 7, tables_every: int = 10) -> SyntheticProject:
@@ -53,7 +55,9 @@ def generate(root: Path, n_models: int, seed: int = 7, tables_every: int = 10) -
     n_base = max(2, n_models // 10)
     dbt_dir = root / "dbt"
     (dbt_dir / "models").mkdir(parents=True, exist_ok=True)
-    groups_yml = {"groups": [{"name": f"g{g}", "owner": {"email": f"team{g}@example.com"}} for g in range(n_groups)]}
+    groups_yml = {
+        "groups": [{"name": f"g{g}", "owner": {"email": f"team{g}@example.com"}} for g in range(n_groups)]
+    }
     (dbt_dir / "models" / "groups.yml").write_text(yaml.safe_dump(groups_yml), encoding="utf-8")
     per_group: dict[int, list[dict[str, object]]] = {g: [] for g in range(n_groups)}
     for i in range(n_models):

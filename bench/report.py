@@ -14,11 +14,17 @@ def _rows(result: dict[str, object]) -> list[str]:
     sides = result.get("sides")
     if not isinstance(sides, dict):
         extra = {k: v for k, v in result.items() if k not in ("name", "target", "machine", "quick")}
-        return [f"| {result['name']} | — | " + ", ".join(f"{k}={_fmt(v)}" for k, v in extra.items()) + f" | | | {result['target']} |"]
+        return [
+            f"| {result['name']} | — | "
+            + ", ".join(f"{k}={_fmt(v)}" for k, v in extra.items())
+            + f" | | | {result['target']} |"
+        ]
     rows = []
     for side, entry in sides.items():
         s, r = entry["seconds"], entry["max_rss_mb"]
-        ratios = ", ".join(f"{k.replace('_ratio_vs_', ' ÷ ')}={v:.3f}" for k, v in entry.items() if "ratio" in k)
+        ratios = ", ".join(
+            f"{k.replace('_ratio_vs_', ' ÷ ')}={v:.3f}" for k, v in entry.items() if "ratio" in k
+        )
         rows.append(
             f"| {result['name']} | {side} | {s['median']:.2f}s ({s['min']:.2f}–{s['max']:.2f}) | "
             f"{r['median']:.0f} MB ({r['min']:.0f}–{r['max']:.0f}) | {ratios or 'baseline'} | {result['target']} |"

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generate import SyntheticProject, generate, write_floe_yaml
@@ -87,8 +87,9 @@ def base_env(**extra: str) -> dict[str, str]:
 
 
 def compile_project(project: SyntheticProject, config: str = "floe.yaml", out: str = ".floe") -> Path:
-    subprocess.run([str(BIN / "floe"), "compile", "-c", config, "-o", out], cwd=project.root, check=True,
-                   env=base_env())
+    subprocess.run(
+        [str(BIN / "floe"), "compile", "-c", config, "-o", out], cwd=project.root, check=True, env=base_env()
+    )
     return project.root / out / "compiled_artifacts.json"
 
 
@@ -116,14 +117,20 @@ def validate_cmd(defs_file: str) -> list[str]:
     return [str(BIN / "dagster"), "definitions", "validate", "-f", str(BENCH / defs_file)]
 
 
-def summarize(name: str, sides: list[Side], baseline: str, target: str, extra: dict[str, object] | None = None) -> dict[str, object]:
+def summarize(
+    name: str, sides: list[Side], baseline: str, target: str, extra: dict[str, object] | None = None
+) -> dict[str, object]:
     base = next(s for s in sides if s.name == baseline)
     result: dict[str, object] = {"name": name, "target": target, "pairs": len(base.samples), "sides": {}}
     for side in sides:
         entry: dict[str, object] = {"seconds": side.stat("seconds"), "max_rss_mb": side.stat("max_rss_mb")}
         if side is not base:
-            entry["time_ratio_vs_" + baseline] = side.stat("seconds")["median"] / base.stat("seconds")["median"]
-            entry["rss_ratio_vs_" + baseline] = side.stat("max_rss_mb")["median"] / base.stat("max_rss_mb")["median"]
+            entry["time_ratio_vs_" + baseline] = (
+                side.stat("seconds")["median"] / base.stat("seconds")["median"]
+            )
+            entry["rss_ratio_vs_" + baseline] = (
+                side.stat("max_rss_mb")["median"] / base.stat("max_rss_mb")["median"]
+            )
         result["sides"][side.name] = entry  # type: ignore[index]
     if extra:
         result.update(extra)
@@ -135,7 +142,9 @@ def bench_load(n_models: int) -> dict[str, object]:
     floe_env = base_env(BENCH_ARTIFACTS=str(artifacts))
     sides = alternate(
         {
-            "plain_dagster_dbt": lambda: run_process(validate_cmd("plain_definitions.py"), plain_env(project, artifacts), project.root),
+            "plain_dagster_dbt": lambda: run_process(
+                validate_cmd("plain_definitions.py"), plain_env(project, artifacts), project.root
+            ),
             "floe": lambda: run_process(validate_cmd("floe_definitions.py"), floe_env, project.root),
         }
     )
@@ -166,11 +175,19 @@ def bench_jobs(n_models: int) -> dict[str, object]:
         compile_project(project, "floe_jobs.yaml", ".floe_jobs")
     sides = alternate(
         {
-            "floe_no_jobs": lambda: run_process(validate_cmd("floe_definitions.py"), base_env(BENCH_ARTIFACTS=str(artifacts)), project.root),
-            f"floe_{N_JOBS}_jobs": lambda: run_process(validate_cmd("floe_definitions.py"), base_env(BENCH_ARTIFACTS=str(jobs_artifacts)), project.root),
+            "floe_no_jobs": lambda: run_process(
+                validate_cmd("floe_definitions.py"), base_env(BENCH_ARTIFACTS=str(artifacts)), project.root
+            ),
+            f"floe_{N_JOBS}_jobs": lambda: run_process(
+                validate_cmd("floe_definitions.py"),
+                base_env(BENCH_ARTIFACTS=str(jobs_artifacts)),
+                project.root,
+            ),
         }
     )
-    return summarize(f"load_{n_models}_with_{N_JOBS}_jobs", sides, "floe_no_jobs", "with jobs / without <= 1.2")
+    return summarize(
+        f"load_{n_models}_with_{N_JOBS}_jobs", sides, "floe_no_jobs", "with jobs / without <= 1.2"
+    )
 
 
 def materialize_cmd(defs_file: str) -> list[str]:
@@ -178,8 +195,12 @@ def materialize_cmd(defs_file: str) -> list[str]:
 
 
 def observability_env(artifacts: Path, endpoint: str) -> dict[str, str]:
-    env = base_env(BENCH_ARTIFACTS=str(artifacts), OPENLINEAGE_URL=endpoint, OTEL_EXPORTER_OTLP_ENDPOINT=endpoint,
-                   OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf")
+    env = base_env(
+        BENCH_ARTIFACTS=str(artifacts),
+        OPENLINEAGE_URL=endpoint,
+        OTEL_EXPORTER_OTLP_ENDPOINT=endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+    )
     env.pop("OPENLINEAGE_DISABLED")
     env.pop("OTEL_SDK_DISABLED")
     return env
@@ -193,16 +214,24 @@ def bench_run(n_models: int) -> list[dict[str, object]]:
     try:
         sides = alternate(
             {
-                "plain_dagster_dbt": lambda: run_process(materialize_cmd("plain_definitions.py"), plain_env(project, artifacts), project.root),
+                "plain_dagster_dbt": lambda: run_process(
+                    materialize_cmd("plain_definitions.py"), plain_env(project, artifacts), project.root
+                ),
                 "floe_observability_off": lambda: run_process(floe_cmd, off_env, project.root),
-                "floe_lineage_and_tracing_on": lambda: run_process(floe_cmd, observability_env(artifacts, receiver.url), project.root),
+                "floe_lineage_and_tracing_on": lambda: run_process(
+                    floe_cmd, observability_env(artifacts, receiver.url), project.root
+                ),
             }
         )
         outage = alternate(
             {
                 "floe_observability_off": lambda: run_process(floe_cmd, off_env, project.root),
-                "floe_endpoints_tarpit": lambda: run_process(floe_cmd, observability_env(artifacts, tarpit.url), project.root),
-                "floe_endpoints_closed_port": lambda: run_process(floe_cmd, observability_env(artifacts, closed), project.root),
+                "floe_endpoints_tarpit": lambda: run_process(
+                    floe_cmd, observability_env(artifacts, tarpit.url), project.root
+                ),
+                "floe_endpoints_closed_port": lambda: run_process(
+                    floe_cmd, observability_env(artifacts, closed), project.root
+                ),
             }
         )
     finally:
@@ -218,16 +247,43 @@ def bench_run(n_models: int) -> list[dict[str, object]]:
         "trace_posts": receiver.trace_posts,
     }
     return [
-        summarize(f"materialize_{n_models}", sides, "floe_observability_off", "lineage+tracing on / off <= 1.05"),
-        summarize(f"materialize_{n_models}_outage", outage, "floe_observability_off", "tarpit or closed port / off <= 1.10"),
+        summarize(
+            f"materialize_{n_models}", sides, "floe_observability_off", "lineage+tracing on / off <= 1.05"
+        ),
+        summarize(
+            f"materialize_{n_models}_outage",
+            outage,
+            "floe_observability_off",
+            "tarpit or closed port / off <= 1.10",
+        ),
         latency,
     ]
 
 
 def machine() -> dict[str, object]:
-    mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?")
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
-    return {"cpu": cpu, "cores": os.cpu_count(), "mem_gib": round(int(mem) / 1024 / 1024, 1), "python": platform.python_version(), "os": platform.platform()}
+    mem = next(
+        (
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        "?",
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "mem_gib": round(int(mem) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
 
 
 MEASUREMENTS: dict[str, Callable[[], list[dict[str, object]]]] = {
