@@ -30,7 +30,10 @@ demo: setup  ## compile the demo and start `dagster dev` on it (UI on http://127
 
 demo-run: setup  ## compile the demo, materialize every asset headless, print row counts
 	cd demo && ../$(BIN)/floe compile
-	cd demo && ../$(BIN)/python -m floe_dagster.demo_run
+	cd demo && ../$(BIN)/python run_all.py
+
+bench: setup  ## floe vs plain dagster-dbt (whole processes, sides alternated): bench/results/, docs/benchmarks.md
+	cd bench && ../$(BIN)/python run.py $(BENCH_ONLY)
 
 clean:
 	rm -rf demo/.floe .pytest_cache .mypy_cache .ruff_cache

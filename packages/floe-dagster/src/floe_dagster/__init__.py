@@ -1,1 +1,6 @@
-"""floe_dagster."""
+"""floe_dagster: Dagster Definitions from floe CompiledArtifacts."""
+
+from floe_dagster.definitions import FloeDefinitions, build_definitions
+from floe_dagster.resources import DuckDBResource
+
+__all__ = ["DuckDBResource", "FloeDefinitions", "build_definitions"]

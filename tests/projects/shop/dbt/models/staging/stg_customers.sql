@@ -1,0 +1,1 @@
+select customer_id, name, lower(email) as email from {{ ref('raw_customers') }}

@@ -1,0 +1,1 @@
+select event_id, customer_id, kind from {{ source('landing', 'events') }}

@@ -1,0 +1,1 @@
+select * from {{ ref('customer_payments') }} where total_paid < 0

@@ -1,0 +1,2 @@
+{{ config(group='finance') }}
+select * from {{ ref('base_customer_orders') }}

@@ -1,0 +1,2 @@
+{{ config(group='sales') }}
+select * from {{ ref('base_customers') }}
