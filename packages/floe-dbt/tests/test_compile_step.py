@@ -70,7 +70,8 @@ def test_duckdb_compile_then_build(tmp_path: Path, project_files: Any) -> None:
     assert manifest.model_names() == ["order_count", "orders"]
     assert manifest.project_name == "shop"
     profiles = yaml.safe_load((tmp_path / ".floe/profiles/profiles.yml").read_text())
-    assert profiles["shop"]["outputs"]["dev"]["path"] == "warehouse.duckdb"
+    # floe.yaml says `warehouse.duckdb` (next to floe.yaml); dbt runs in dbt/, so the profile says `../`
+    assert profiles["shop"]["outputs"]["dev"]["path"] == "../warehouse.duckdb"
 
     build = run_dbt(
         ["build"],
@@ -83,7 +84,8 @@ def test_duckdb_compile_then_build(tmp_path: Path, project_files: Any) -> None:
         ),
     )
     check(build, "dbt build")
-    with duckdb.connect(str(project / "warehouse.duckdb"), read_only=True) as conn:
+    assert not (project / "warehouse.duckdb").exists()
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
         assert conn.execute("select id, item from main.orders order by id").fetchall() == [
             (1, "apple"),
             (2, "pear"),

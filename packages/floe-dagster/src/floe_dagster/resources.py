@@ -88,8 +88,9 @@ def active_target_name(artifacts: CompiledArtifacts) -> str:
 def duckdb_path(artifacts: CompiledArtifacts) -> Path | None:
     """The active target's DuckDB file — exactly the one dbt opens — or None when it is not DuckDB.
 
-    The generated profiles.yml is the truth: dbt resolves a relative path from the dbt project folder (its
-    working directory). Without dbt, a relative path in floe.yaml is taken from the folder of floe.yaml.
+    The generated profiles.yml is the truth: its relative path is resolved from the dbt project folder (dbt's
+    working directory; floe rebased it there from floe.yaml's folder). Without dbt, a relative path in
+    floe.yaml is taken from the folder of floe.yaml.
     """
     target = artifacts.spec.compute.targets.get(active_target_name(artifacts))
     raw = target.model_dump(by_alias=True) if isinstance(target, BaseModel) else target

@@ -20,7 +20,7 @@ from floe_core.errors import FloeError
 from floe_core.spec.transforms import DbtTransform
 
 from floe_dbt.manifest import load_manifest
-from floe_dbt.profiles import DbtOutput, env_vars_referenced, render_output, write_profiles
+from floe_dbt.profiles import DbtOutput, LocalPaths, env_vars_referenced, render_output, write_profiles
 from floe_dbt.runner import DbtInvocation, check, run_dbt
 
 PROFILES_DIR = "profiles"
@@ -39,7 +39,8 @@ def run(ctx: CompileContext) -> CompileStepResult:
     profile_name = transform.profile_name or _project_profile(project_dir)
     target = ctx.spec.compute.default
 
-    write_profiles(ctx.staging_dir / PROFILES_DIR / "profiles.yml", ctx.spec, profile_name)
+    paths = LocalPaths(floe_dir=ctx.project_root, dbt_dir=project_dir)
+    write_profiles(ctx.staging_dir / PROFILES_DIR / "profiles.yml", ctx.spec, profile_name, paths)
     invocation = DbtInvocation(
         project_dir=project_dir,
         profiles_dir=ctx.staging_dir / PROFILES_DIR,
@@ -47,7 +48,7 @@ def run(ctx: CompileContext) -> CompileStepResult:
         target=target,
         target_path=ctx.staging_dir / DBT_DIR,
         log_path=ctx.staging_dir / DBT_DIR / "logs",
-        extra_env=_placeholders(render_output(target, ctx.spec.compute.targets[target]), os.environ),
+        extra_env=_placeholders(render_output(target, ctx.spec.compute.targets[target], paths), os.environ),
     )
     _install_packages_if_missing(project_dir, invocation)
     check(run_dbt(["parse"], invocation), f"dbt parse of {project_dir}")

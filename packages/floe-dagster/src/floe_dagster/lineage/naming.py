@@ -31,8 +31,8 @@ def compute_location(artifacts: CompiledArtifacts) -> ComputeLocation:
     target = compute.targets.get(name) or compute.targets.get(compute.default)
     kind = str(_field(target, "type") or "unknown")
     props = _field(target, "properties")
-    # dbt resolves a relative DuckDB path from the dbt project folder (its working directory)
-    base = artifacts.resolve(artifacts.dbt.project_dir) if artifacts.dbt else artifacts.root
+    # a relative DuckDB path in floe.yaml is relative to floe.yaml's folder (profiles.yml rebases it for dbt)
+    base = artifacts.root
     return ComputeLocation(adapter=kind, namespace=_namespace(kind, props, base))
 
 

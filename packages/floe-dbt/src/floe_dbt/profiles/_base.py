@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from floe_core.spec.compute import TargetProperties
@@ -17,6 +19,28 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class LocalPaths:
+    """Rebases file paths written relative to floe.yaml onto the dbt project folder, where dbt runs.
+
+    Users write paths relative to the file they edit (floe.yaml); dbt resolves them from its own working
+    directory. The result stays relative, so a compiled project can still be moved as a whole.
+    """
+
+    floe_dir: Path | None = None
+    dbt_dir: Path | None = None
+
+    def __call__(self, path: str) -> str:
+        if self.floe_dir is None or self.dbt_dir is None or not is_local_relative(path):
+            return path
+        return os.path.relpath(self.floe_dir / path, self.dbt_dir)
+
+
+def is_local_relative(path: str) -> bool:
+    """A relative file path (not :memory:, an `md:` name or a URL)."""
+    return not (path.startswith((":", "md:", "motherduck:")) or "://" in path or Path(path).is_absolute())
+
+
+@dataclass(frozen=True)
 class TargetProfile(Generic[T]):
     """Declaration of one dbt target type: which adapter, what it needs, what is secret, how to map it."""
 
@@ -26,6 +50,8 @@ class TargetProfile(Generic[T]):
     secret_fields: tuple[str, ...]  # dbt output keys that may only hold `{{ env_var(...) }}`
     auth_methods: tuple[str, ...]  # accepted `credentials.method` values
     render: Callable[[T], DbtOutput]  # pure: typed target -> dbt output
+    # targets holding local file paths rebase them (see LocalPaths) before they are rendered
+    relocate: Callable[[T, LocalPaths], T] | None = None
 
 
 def env_ref(name: str) -> str:

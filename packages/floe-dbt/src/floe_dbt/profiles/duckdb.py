@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from floe_core.spec.compute.duckdb import DuckDBMotherDuckCredentials, DuckDBTarget
 
-from floe_dbt.profiles._base import DbtOutput, ProfileValue, TargetProfile, env_ref, output
+from floe_dbt.profiles._base import DbtOutput, LocalPaths, ProfileValue, TargetProfile, env_ref, output
 
 
 def to_output(target: DuckDBTarget) -> DbtOutput:
@@ -29,6 +29,14 @@ def to_output(target: DuckDBTarget) -> DbtOutput:
     )
 
 
+def relocate(target: DuckDBTarget, paths: LocalPaths) -> DuckDBTarget:
+    """The database file and attached files are written relative to floe.yaml; dbt runs in the dbt folder."""
+    p = target.properties
+    attach = [a.model_copy(update={"path": paths(a.path)}) for a in p.attach]
+    props = p.model_copy(update={"path": paths(p.path), "attach": attach})
+    return target.model_copy(update={"properties": props})
+
+
 PROFILE = TargetProfile[DuckDBTarget](
     type="duckdb",
     adapter_package="dbt-duckdb",
@@ -36,4 +44,5 @@ PROFILE = TargetProfile[DuckDBTarget](
     secret_fields=("motherduck_token",),
     auth_methods=("none", "motherduck"),
     render=to_output,
+    relocate=relocate,
 )

@@ -24,7 +24,7 @@ class DuckDBProperties(TargetProperties):
 
     path: str = Field(
         default=":memory:",
-        description="Database file; relative paths are resolved by dbt from the dbt project folder."
+        description="Database file; a relative path is relative to the folder holding floe.yaml."
         " `md:name` connects to MotherDuck.",
     )
     schema_: str = Field(default="main", alias="schema", description="Default schema for dbt models")
