@@ -39,6 +39,7 @@ class Receiver:
     lineage: list[dict[str, Any]] = field(default_factory=list)
     spans: list[Any] = field(default_factory=list)  # opentelemetry.proto Span messages
     resources: list[dict[str, str]] = field(default_factory=list)
+    authorizations: list[str] = field(default_factory=list)  # Authorization headers of lineage posts
 
     def events(self, job: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -58,15 +59,14 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             if self.path.rstrip("/").endswith("/api/v1/lineage"):
+                if self.headers.get("Authorization"):
+                    receiver.authorizations.append(self.headers["Authorization"])
                 receiver.lineage.append(json.loads(body))
                 self._reply(201, b"", "application/json")
             elif self.path.rstrip("/").endswith("/v1/traces"):
                 request = ExportTraceServiceRequest()
                 request.ParseFromString(body)
-                for rs in request.resource_spans:
-                    receiver.resources.append({a.key: a.value.string_value for a in rs.resource.attributes})
-                    for ss in rs.scope_spans:
-                        receiver.spans.extend(ss.spans)
+                _collect(receiver, request)
                 self._reply(200, ExportTraceServiceResponse().SerializeToString(), "application/x-protobuf")
             else:
                 self._reply(404, b"", "text/plain")
@@ -94,6 +94,38 @@ def receiver() -> Iterator[Receiver]:
     yield rec
     server.shutdown()
     server.server_close()
+
+
+def _collect(receiver: Receiver, request: Any) -> None:
+    """Record an ExportTraceServiceRequest's resources and spans (shared by the HTTP and gRPC receivers)."""
+    for rs in request.resource_spans:
+        receiver.resources.append({a.key: a.value.string_value for a in rs.resource.attributes})
+        for ss in rs.scope_spans:
+            receiver.spans.extend(ss.spans)
+
+
+@pytest.fixture
+def grpc_receiver() -> Iterator[Receiver]:
+    """A real OTLP/gRPC collector on a loopback port (TraceService from opentelemetry-proto)."""
+    from concurrent import futures
+
+    import grpc
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+    received = Receiver(url="")
+
+    class TraceService(trace_service_pb2_grpc.TraceServiceServicer):  # type: ignore[misc]
+        def Export(self, request: Any, context: Any) -> Any:
+            _collect(received, request)
+            return trace_service_pb2.ExportTraceServiceResponse()
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceService(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    received.url = f"http://127.0.0.1:{port}"
+    yield received
+    server.stop(grace=None)
 
 
 @pytest.fixture
@@ -186,15 +218,23 @@ class Project:
 
 
 def make_project(
-    tmp_path: Path, observability: dict[str, Any], level: str = "per_model", broken: bool = False
+    tmp_path: Path,
+    observability: dict[str, Any],
+    level: str = "per_model",
+    broken: bool = False,
+    extra_models: dict[str, str] | None = None,
 ) -> Project:
-    """Copy the project, write floe.yaml/profiles, `dbt parse`, and write compiled artifacts."""
+    """Copy the project, write floe.yaml/profiles, `dbt parse`, and write compiled artifacts.
+
+    `extra_models`: file name under models/ -> content (SQL or a dbt-duckdb Python model)."""
     root = tmp_path / "proj"
     shutil.copytree(PROJECT, root / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
     if broken:
         (root / "dbt" / "models" / "broken_gold.sql").write_text(
             "select nope from {{ ref('stg_orders') }}\n", encoding="utf-8"
         )
+    for name, content in (extra_models or {}).items():
+        (root / "dbt" / "models" / name).write_text(content, encoding="utf-8")
     db = root / "warehouse.duckdb"
     spec = {
         "name": "obs_test",
@@ -338,3 +378,9 @@ def _quiet_dbt(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def run_project() -> Any:
     return materialize_project
+
+
+@pytest.fixture
+def definitions_for() -> Any:
+    """`build_definitions(project, fail_python=False) -> (assets, resources)`, wired like the factory."""
+    return build_definitions

@@ -53,6 +53,6 @@ def build_definitions(
         asset_checks=python.checks,
         jobs=orch.jobs,
         schedules=orch.schedules,
-        sensors=orch.sensors,
+        sensors=[*orch.sensors, *observer.sensors()],
         resources=resources,
     )

@@ -1,6 +1,6 @@
 """The hook dbt and Python asset execution call: OpenLineage events + OpenTelemetry spans per materialization.
 
-The factory calls exactly three things (and merges `resources()`):
+The factory calls exactly three things (and merges `resources()` and `sensors()`):
 - `observe_dbt(context, invocation)` inside the dbt multi-asset: yields the very Dagster events
   `invocation.stream()` would, while tapping dbt's raw structured events for per-model lineage/spans;
 - `wrap_assets(assets)` for every Python asset: wraps its compute with zero change to the user's code;
@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import functools
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, SensorDefinition
 from dagster_dbt import DbtCliInvocation
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from floe_core.artifacts import CompiledArtifacts
@@ -26,6 +28,7 @@ from opentelemetry import trace
 from floe_dagster.lineage.datasets import DatasetFactory
 from floe_dagster.lineage.dbt_events import parse_event
 from floe_dagster.lineage.dbt_index import DbtKeyIndex, dbt_unique_ids, index_assets, is_dbt_assets
+from floe_dagster.lineage.dbt_log_tail import DbtLogTail
 from floe_dagster.lineage.dbt_observer import DbtRunObserver
 from floe_dagster.lineage.manifest import manifest_view
 from floe_dagster.lineage.naming import ComputeLocation, compute_location
@@ -33,6 +36,7 @@ from floe_dagster.lineage.python_assets import wrap_compute
 from floe_dagster.lineage.settings import resolve_lineage
 from floe_dagster.lineage.telemetry import DagsterRun, MaterializationSpec, Telemetry
 from floe_dagster.logging import get_logger
+from floe_dagster.tracing.run_sensor import run_span_sensor
 from floe_dagster.tracing.settings import resolve_traces
 
 log = get_logger("floe.observability")
@@ -71,13 +75,18 @@ class Observability:
     def observe_dbt(self, context: AssetExecutionContext, invocation: DbtCliInvocation) -> Iterator[Any]:
         if self.telemetry is None:
             return invocation.stream()
-        return DbtEventIterator(self._observed_dbt(context, invocation), invocation)
+        # dbt was just spawned: anything it logs for this invocation is later than now
+        started = datetime.now(UTC)
+        return DbtEventIterator(self._observed_dbt(context, invocation, started), invocation)
 
-    def _observed_dbt(self, context: AssetExecutionContext, invocation: DbtCliInvocation) -> Iterator[Any]:
+    def _observed_dbt(
+        self, context: AssetExecutionContext, invocation: DbtCliInvocation, started: datetime
+    ) -> Iterator[Any]:
         assert self.telemetry is not None
         observer = _guard(lambda: self._dbt_observer(context, invocation), "start dbt observation")
         if observer is not None:
             _guard(observer.start, "emit dbt job START")
+        tail = _guard(lambda: self._tail_dbt_log(invocation, observer, started), "tail dbt log")
         error: BaseException | None = None
         try:
             for event in invocation.stream_raw_events():
@@ -95,9 +104,29 @@ class Observability:
             error = exc
             raise
         finally:
+            if tail is not None:
+                _guard(tail.stop, "stop dbt log tail")
             if observer is not None:
                 _guard(lambda: observer.finish(error), "finish dbt observation")
             _guard(self.telemetry.flush, "flush telemetry")
+
+    def _tail_dbt_log(
+        self, invocation: DbtCliInvocation, observer: DbtRunObserver | None, started: datetime
+    ) -> DbtLogTail | None:
+        """per_model: follow dbt.log so a failed model's FAIL is sent when it fails, not at the run's end."""
+        if observer is None or self.level != "per_model":
+            return None
+
+        def on_event(raw: Mapping[str, Any]) -> None:
+            parsed = parse_event(raw)
+            # Only failures: stdout already brings starts and successes promptly, and test results
+            # must be counted once.
+            if parsed is not None and parsed.kind == "result" and parsed.status == "error" and parsed.message:
+                _guard(functools.partial(observer.on_event, parsed), "observe dbt log event")
+
+        # dagster-dbt points DBT_LOG_PATH at the invocation's target path
+        path = Path(invocation.target_path) / "dbt.log"
+        return DbtLogTail(path, on_event, not_before=started).start()
 
     def _dbt_observer(self, context: AssetExecutionContext, invocation: DbtCliInvocation) -> DbtRunObserver:
         assert self.telemetry is not None
@@ -189,10 +218,17 @@ class Observability:
     def resources(self) -> dict[str, Any]:
         return {}
 
+    def sensors(self) -> list[SensorDefinition]:
+        """`floe_run_spans` (exports each finished run's root span) when spans are exported at all."""
+        settings = self.telemetry.trace_settings if self.telemetry else None
+        if self.telemetry is None or settings is None or not settings.endpoint:
+            return []
+        return [run_span_sensor(self.telemetry)]
+
 
 def _dagster_run(context: AssetExecutionContext) -> DagsterRun:
     partition = context.partition_key if context.has_partition_key else None
-    return DagsterRun(run_id=context.run_id, job_name=context.job_name, partition_key=partition)
+    return DagsterRun(run_id=context.run.run_id, job_name=context.job_name, partition_key=partition)
 
 
 def _dbt_index(context: AssetExecutionContext) -> DbtKeyIndex:

@@ -57,14 +57,15 @@ def parse_event(raw: Mapping[str, Any]) -> NodeEvent | None:
         unique_id=uid,
         resource_type=str(node.get("resource_type", "")),
         status=str(status).lower() if status else None,
-        started_at=_ts(node.get("node_started_at")),
-        finished_at=_ts(node.get("node_finished_at")) or (_ts(info.get("ts")) if kind == "result" else None),
+        started_at=parse_dbt_timestamp(node.get("node_started_at")),
+        finished_at=parse_dbt_timestamp(node.get("node_finished_at"))
+        or (parse_dbt_timestamp(info.get("ts")) if kind == "result" else None),
         message=message,
         attached_node=data.get("attached_node"),
     )
 
 
-def _ts(value: object) -> datetime | None:
+def parse_dbt_timestamp(value: object) -> datetime | None:
     """dbt writes naive UTC timestamps (and "" for unknown)."""
     if not isinstance(value, str) or not value:
         return None

@@ -1,12 +1,15 @@
 """Turns one dbt invocation's event stream into lineage runs and spans.
 
 per_model: each model/seed/snapshot is its own OpenLineage run and span, timed by dbt's own node
-start/finish timestamps; dbt test results become `dataQualityAssertions` on the tested dataset (one
-lineage-only run per tested model). job_level: one run and one span for the whole invocation.
+start/finish timestamps; events come from dbt's stdout (main thread) and from the dbt.log tail (a
+failed node's message, see dbt_log_tail), so every entry point takes one lock. dbt test results become
+`dataQualityAssertions` on the tested dataset (one lineage-only run per tested model).
+job_level: one run and one span for the whole invocation.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,6 +61,8 @@ class DbtRunObserver:
         self.step_name = step_name
         self.selected = list(selected)
         self._open: dict[str, Materialization] = {}
+        self._done: set[str] = set()  # settled nodes: a late start line (other source) must not reopen them
+        self._lock = threading.RLock()
         self._errored: dict[str, datetime | None] = {}
         self._errors: dict[str, str] = {}
         self._tests: dict[str, list[TestResult]] = {}
@@ -82,6 +87,10 @@ class DbtRunObserver:
         self._job = self.telemetry.begin(spec, self.run)
 
     def on_event(self, event: NodeEvent) -> None:
+        with self._lock:
+            self._on_event(event)
+
+    def _on_event(self, event: NodeEvent) -> None:
         node = self.view.get(event.unique_id)
         if node is None:
             return
@@ -95,14 +104,21 @@ class DbtRunObserver:
             self._errors[node.unique_id] = event.message
         if self.level == "job_level":
             return
-        if event.kind == "start" and node.unique_id not in self._open:
+        uid = node.unique_id
+        if event.kind == "start" and uid not in self._open and uid not in self._done:
             self._begin_model(node, event.started_at)
-        elif event.kind == "result":
+        elif event.kind == "result" and uid not in self._done:
+            if uid not in self._open:  # the log tail saw the finish before stdout's start line arrived
+                self._begin_model(node, event.started_at)
             self._finish_model(node, event)
         elif event.kind == "error" and node.unique_id in self._errored:
             self._fail_model(node, self._errored.pop(node.unique_id))
 
     def finish(self, error: BaseException | None) -> None:
+        with self._lock:
+            self._finish(error)
+
+    def _finish(self, error: BaseException | None) -> None:
         """End of the invocation: settle every open run, then emit test results."""
         now = datetime.now(UTC)
         for uid in list(self._errored):
@@ -150,6 +166,7 @@ class DbtRunObserver:
                 job_facets["sql"] = facets.sql(sql, self.datasets.location.adapter)
             m.complete(event.finished_at, [self.datasets.output(node, sql, upstream)], job_facets)
             del self._open[node.unique_id]
+            self._done.add(node.unique_id)
             self._log.info(
                 "dbt node finished",
                 unique_id=node.unique_id,
@@ -169,6 +186,7 @@ class DbtRunObserver:
         m = self._open.pop(node.unique_id, None)
         if m is None or m.finished:
             return
+        self._done.add(node.unique_id)
         message = self._errors.get(node.unique_id) or f"dbt reported an error for {node.unique_id}"
         m.fail(message, ended_at=ended_at)
         self._log.warning(

@@ -23,6 +23,7 @@ from floe_dagster.lineage.settings import LineageSettings
 from floe_dagster.lineage.transports import build_transport
 from floe_dagster.logging import configure_logging
 from floe_dagster.tracing.context import format_span_id, format_trace_id, run_parent
+from floe_dagster.tracing.run_span import FinishedRun, run_span
 from floe_dagster.tracing.runtime import TracingRuntime
 from floe_dagster.tracing.settings import TraceSettings
 
@@ -97,6 +98,14 @@ class Telemetry:
     def emit(self, event: RunEvent) -> None:
         if self._emitter is not None:
             self._emitter.emit(event)
+
+    def export_run_span(self, run: FinishedRun) -> bool:
+        """Export the root span of a finished Dagster run (see tracing.run_span); False when not exported."""
+        self._start()
+        if self._tracing is None or self.trace_settings is None:
+            return False
+        span = run_span(run, self._tracing.provider.resource, self.trace_settings.attributes)
+        return self._tracing.export_finished(span)
 
     def flush(self) -> None:
         """End of a step: bounded wait so events and spans leave before a step process exits."""

@@ -73,22 +73,29 @@ class TracingRuntime:
         resource = Resource.create({"service.name": settings.service_name, **settings.attributes})
         self.provider = TracerProvider(resource=resource)
         self._exporter: _GuardedExporter | None = None
+        self._processor: BatchSpanProcessor | None = None
         if settings.endpoint:
             for name in _EXPORTER_LOGGERS:  # our guard reports once; the SDK would log every batch
                 logging.getLogger(name).setLevel(logging.CRITICAL)
             self._exporter = _GuardedExporter(_otlp_exporter(settings), settings.target_label)
-            self.provider.add_span_processor(
-                BatchSpanProcessor(
-                    self._exporter,
-                    schedule_delay_millis=200,  # spans leave well within a second of ending (SC-004)
-                    export_timeout_millis=int(settings.timeout_seconds * 1000),
-                )
+            self._processor = BatchSpanProcessor(
+                self._exporter,
+                schedule_delay_millis=200,  # spans leave well within a second of ending (SC-004)
+                export_timeout_millis=int(settings.timeout_seconds * 1000),
             )
+            self.provider.add_span_processor(self._processor)
         self.tracer: Tracer = self.provider.get_tracer("floe")
 
     @property
     def exporter(self) -> _GuardedExporter | None:
         return self._exporter
+
+    def export_finished(self, span: ReadableSpan) -> bool:
+        """Queue a span built outside the tracer (the run span); False when nothing is exported."""
+        if self._processor is None:
+            return False
+        self._processor.on_end(span)
+        return True
 
     def flush(self) -> None:
         """Bounded wait for queued spans; skipped once the collector has proven dead."""
