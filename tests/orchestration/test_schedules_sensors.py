@@ -16,6 +16,7 @@ from dagster import (
     DagsterInstance,
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    RunRequest,
     build_run_status_sensor_context,
     build_schedule_context,
     build_sensor_context,
@@ -175,14 +176,15 @@ sensors:
         assert not result.success
         run = instance.get_run_by_id(result.run_id)
         failure = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)[0].dagster_event
+        assert run is not None and failure is not None
         for name in ("on_failure", "dead_hook"):
             sensor = defs.resolve_sensor_def(name)
             context = build_run_status_sensor_context(
                 sensor_name=name, dagster_instance=instance, dagster_run=run, dagster_event=failure
             )
-            out = sensor(context)  # type: ignore[call-arg]
+            out = sensor(context)
             if name == "on_failure":
-                assert out.run_key == f"{result.run_id}:FAILURE"
+                assert isinstance(out, RunRequest) and out.run_key == f"{result.run_id}:FAILURE"
         assert len(_Receiver.received) == 1
         assert _Receiver.received[0]["run_id"] == result.run_id
         assert _Receiver.received[0]["status"] == "FAILURE"

@@ -118,15 +118,20 @@ class BackfillReport:
         return all(r.status != "FAILURE" for r in self.results)
 
 
-def run_backfill(
-    defs: Definitions,
-    config: OrchestrationConfig,
-    name: str,
-    instance: DagsterInstance,
-    *,
-    progress: Callable[[int, int, BatchResult], None] = lambda i, n, r: None,
-) -> BackfillReport:
-    """Run every batch of backfill `name` on `instance` (in order), skipping batches already done."""
+@dataclass(frozen=True)
+class BackfillPlan:
+    """A named backfill resolved against the definitions and the instance (dynamic keys live there)."""
+
+    spec: BackfillConfig
+    job: JobDefinition
+    partitions_def: PartitionsDefinition
+    keys: list[str]
+
+
+def backfill_plan(
+    defs: Definitions, config: OrchestrationConfig, name: str, instance: DagsterInstance
+) -> BackfillPlan:
+    """Backfill `name`'s job and partition keys; FloeError naming floe.yaml's entry when it cannot run."""
     spec = config.backfills.get(name)
     if spec is None:
         known = sorted(config.backfills) or "none"
@@ -141,10 +146,23 @@ def run_backfill(
         raise FloeError(
             f"orchestration.backfills.{name}: no partition to backfill (dynamic partitions empty?)"
         )
-    todo = batches(keys, spec.batch_size, pdef, instance)
+    return BackfillPlan(spec, job_def, pdef, keys)
+
+
+def run_backfill(
+    defs: Definitions,
+    config: OrchestrationConfig,
+    name: str,
+    instance: DagsterInstance,
+    *,
+    progress: Callable[[int, int, BatchResult], None] = lambda i, n, r: None,
+) -> BackfillReport:
+    """Run every batch of backfill `name` on `instance` (in order), skipping batches already done."""
+    plan = backfill_plan(defs, config, name, instance)
+    todo = batches(plan.keys, plan.spec.batch_size, plan.partitions_def, instance)
     report = BackfillReport(name)
     for i, batch in enumerate(todo, start=1):
-        result = _run_batch(job_def, name, batch, instance)
+        result = _run_batch(plan.job, name, batch, instance)
         report.results.append(result)
         progress(i, len(todo), result)
     return report

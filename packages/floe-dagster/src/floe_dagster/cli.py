@@ -88,6 +88,11 @@ def register_backfill(subparsers: Any) -> None:
     )
     _common(parser)
     parser.add_argument("name", help="name of an orchestration.backfills entry")
+    parser.add_argument(
+        "--submit",
+        action="store_true",
+        help="record a Dagster backfill for the daemon (dagster dev) instead of running batches here",
+    )
     parser.set_defaults(func=backfill_command)
 
 
@@ -97,6 +102,17 @@ def backfill_command(args: argparse.Namespace) -> int:
     artifacts = _artifacts(args)
     defs = build_definitions(artifacts)
     instance = _instance()
+    if args.submit:
+        from floe_dagster.backfill_submit import submit_backfill
+
+        backfill = submit_backfill(defs, artifacts.spec.orchestration, args.name, instance)
+        data = backfill.asset_backfill_data
+        count = data.target_subset.num_partitions_and_non_partitioned_assets if data else 0
+        print(
+            f"backfill {args.name}: submitted as Dagster backfill {backfill.backfill_id}"
+            f" ({count} asset partition(s)); the daemon runs it, follow it in the UI (Backfills)"
+        )
+        return 0
 
     def progress(i: int, n: int, result: BatchResult) -> None:
         keys = result.keys[0] if len(result.keys) == 1 else f"{result.keys[0]}..{result.keys[-1]}"

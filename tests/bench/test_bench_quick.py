@@ -1,0 +1,46 @@
+"""`make bench` must not rot: run its quick mode end to end (tiny sizes, 2 pairs) and check what it wrote.
+
+Numbers are not asserted (speed is measured by `make bench`, never by tests); the shape of the results is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_quick_bench_runs_every_measurement(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "BENCH_QUICK": "1",
+        "BENCH_WORK": str(tmp_path / "work"),
+        "BENCH_RESULTS": str(tmp_path / "results"),
+        "BENCH_REPORT": str(tmp_path / "benchmarks.md"),
+    }
+    done = subprocess.run(
+        [sys.executable, "run.py"], cwd=REPO / "bench", env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    results = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "results").glob("*.json")}
+    assert {"load_60", "load_150", "load_150_with_50_jobs", "materialize_30", "materialize_30_outage"} <= set(
+        results
+    )
+    load = results["load_150"]["sides"]
+    assert len(load["floe"]) and load["floe"]["time_ratio_vs_plain_dagster_dbt"] > 0
+    assert results["load_150"]["pairs"] == 2
+    latency = results["lineage_latency"]
+    assert latency["events"] > 0 and latency["p99_ms"] is not None  # events really reached the receiver
+    backfill = results["backfill_20_daily_partitions"]
+    assert backfill["days_in_table"] == backfill["days_expected"] == 20
+    assert backfill["runs_launched"] >= 1
+    report = (tmp_path / "benchmarks.md").read_text()
+    assert "| load_150 | floe |" in report

@@ -1,0 +1,94 @@
+"""`dagster dev` (webserver + daemon + code server) for tests (imported as `dev_server`): free port,
+DAGSTER_HOME in a tmp dir, GraphQL polling, and the whole process group killed at the end."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+DAGSTER = str(Path(sys.executable).with_name("dagster"))
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class DevServer:
+    port: int
+    home: Path
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/graphql", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())["data"]
+
+    def wait_for(self, what: str, probe: Callable[[], T | None], timeout: float) -> T:
+        """Poll `probe` every second until it returns non-None; fail if dagster dev dies or time runs out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                tail = self.log.read_text(errors="replace")[-3000:]
+                code = self.proc.returncode
+                raise AssertionError(f"dagster dev exited ({code}) waiting for {what}:\n{tail}")
+            try:
+                found = probe()
+            except (urllib.error.URLError, ConnectionError, TimeoutError, KeyError, TypeError):
+                found = None  # webserver still starting or the workspace still loading
+            if found is not None:
+                return found
+            time.sleep(1)
+        raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+@contextlib.contextmanager
+def dagster_dev(project: Path, definitions: str, home: Path, env: dict[str, str]) -> Iterator[DevServer]:
+    """`dagster dev -f <definitions>` in `project` on a free port with DAGSTER_HOME=`home`."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    port = free_port()
+    log_path = home.parent / f"dagster_dev_{port}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [DAGSTER, "dev", "-f", definitions, "-h", "127.0.0.1", "-p", str(port)],
+            cwd=project,
+            env={**os.environ, **env, "DAGSTER_HOME": str(home)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: webserver, daemon, code server and runs die together
+        )
+        try:
+            yield DevServer(port, home, proc, log_path)
+        finally:
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # children that outlived their parent
+    proc.wait(timeout=30)
