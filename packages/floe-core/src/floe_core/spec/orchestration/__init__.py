@@ -40,7 +40,9 @@ class OrchestrationConfig(FloeModel):
     )
     dbt: DbtOrchestration = Field(default_factory=DbtOrchestration)
     # -- orchestration engineer's fields (partitions, rules, jobs, schedules, sensors, backfills) --
-    partitions: dict[Name, PartitionsConfig] = Field(default_factory=dict, description="named partition schemes")
+    partitions: dict[Name, PartitionsConfig] = Field(
+        default_factory=dict, description="named partition schemes"
+    )
     assets: list[AssetRule] = Field(default_factory=list, description="rules applied to matching assets")
     jobs: dict[Name, JobConfig] = Field(default_factory=dict)
     schedules: dict[Name, ScheduleConfig] = Field(default_factory=dict)
