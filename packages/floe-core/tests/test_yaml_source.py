@@ -77,3 +77,22 @@ def test_custom_tags_are_rejected_with_their_line() -> None:
 
 def test_empty_document_is_none() -> None:
     assert load_yaml("# only a comment\n").data is None
+
+
+def test_references_work_inside_flow_mappings() -> None:
+    """The documented one-liner `{path: ${X:.floe/demo.duckdb}, threads: 4}` is valid YAML for floe."""
+    doc = load_yaml(
+        "dev: {type: duckdb, properties: {path: ${FLOE_DUCKDB_PATH:.floe/demo.duckdb}, threads: ${T:4}}}\n"
+        "keys: [${A}, 'q${B:x}', $${LITERAL}]\n"
+        "${KEY:k}: v\n"
+    )
+    assert doc.data == {
+        "dev": {
+            "type": "duckdb",
+            "properties": {"path": "${FLOE_DUCKDB_PATH:.floe/demo.duckdb}", "threads": "${T:4}"},
+        },
+        "keys": ["${A}", "q${B:x}", "$${LITERAL}"],
+        "${KEY:k}": "v",
+    }
+    assert doc.lines[("dev", "properties", "threads")] == 1
+    assert doc.lines[("keys",)] == 2

@@ -37,6 +37,23 @@ _CORE_SCHEMA: list[tuple[str, str, str]] = [
 ]
 
 
+# `${VAR:default}` must also work inside flow mappings (`{path: ${X:a.db}}`), where `{` and `}` are YAML
+# indicators: references are swapped for private-use placeholders before parsing and restored in scalars
+# and keys. Lines are unchanged (a reference never spans a newline).
+_REFERENCE = re.compile(r"\$?\$\{[^}\n]*\}")
+_PLACEHOLDER = re.compile("\ue000([0-9]+)\ue001")
+
+
+def _protect(text: str) -> tuple[str, list[str]]:
+    refs: list[str] = []
+
+    def swap(match: re.Match[str]) -> str:
+        refs.append(match.group(0))
+        return f"\ue000{len(refs) - 1}\ue001"
+
+    return _REFERENCE.sub(swap, text), refs
+
+
 class _CoreSchemaLoader(yaml.SafeLoader):
     """SafeLoader whose implicit typing is the YAML 1.2 core schema (see module docstring)."""
 
@@ -94,7 +111,8 @@ def _construct(tag: str, text: str) -> YamlValue:
 class _Builder:
     """Turns composed nodes into values, collecting lines, plain strings and every problem found."""
 
-    def __init__(self) -> None:
+    def __init__(self, refs: list[str] | None = None) -> None:
+        self.refs = refs or []
         self.lines: dict[YamlPath, int] = {}
         self.plain: set[YamlPath] = set()
         self.issues: list[Issue] = []
@@ -108,8 +126,11 @@ class _Builder:
         assert isinstance(node, ScalarNode)
         return self._scalar(node, path)
 
+    def _restore(self, text: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: self.refs[int(m.group(1))], text) if self.refs else text
+
     def _scalar(self, node: ScalarNode, path: YamlPath) -> YamlValue:
-        text = str(node.value)
+        text = self._restore(str(node.value))
         if node.tag.startswith("!") or node.tag.removeprefix(_TAG) not in {
             "str",
             "bool",
@@ -136,7 +157,7 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 self._issue(key_node, path, "mapping keys must be plain text, not a list or mapping", None)
                 continue
-            key = str(key_node.value)
+            key = self._restore(str(key_node.value))
             line = key_node.start_mark.line + 1
             if key == "<<" and key_node.tag == _TAG + "merge":
                 merged.extend(self._merge_sources(value_node, path))
@@ -186,13 +207,14 @@ def _syntax_issue(exc: yaml.YAMLError) -> Issue:
 
 def load_yaml(text: str, source: str | None = None) -> YamlDocument:
     """Parse one YAML document; syntax errors and duplicate keys raise FloeValidationError."""
+    protected, refs = _protect(text)
     try:
-        node = yaml.compose(text, Loader=_CoreSchemaLoader)
+        node = yaml.compose(protected, Loader=_CoreSchemaLoader)
     except yaml.YAMLError as exc:
         raise FloeValidationError([_syntax_issue(exc)], source) from None
     if node is None:
         return YamlDocument(data=None)
-    builder = _Builder()
+    builder = _Builder(refs)
     data = builder.build(node, ())
     if builder.issues:
         raise FloeValidationError(builder.issues, source)
