@@ -67,7 +67,7 @@ def _import(entry: str, project_root: Path, where: str) -> ModuleType:
             raise FloeError(
                 f"{where}: asset module file {path} does not exist (paths are relative to floe.yaml)"
             )
-        return _guarded(lambda: _import_file(path), where, path)
+        return _guarded(lambda: import_file(path), where, path)
     if str(project_root) not in sys.path:
         sys.path.insert(0, str(project_root))  # dotted names resolve from the folder of floe.yaml first
     try:
@@ -114,7 +114,8 @@ def _import_error(where: str, exc: BaseException, path: Path | None) -> FloeErro
     return FloeError(f"{where}: importing the asset module failed{at}: {type(exc).__name__}: {exc}")
 
 
-def _import_file(path: Path) -> ModuleType:
+def import_file(path: Path) -> ModuleType:
+    """Import a Python file by path (re-imported only when it changed)."""
     # A unique module name per file: two projects in one process (tests, several code locations) must
     # not share sys.modules entries like "assets.bronze".
     digest = hashlib.sha1(str(path).encode()).hexdigest()[:10]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from floe_dagster.modules import import_file
 
 
 def import_target(target: str, project_root: Path) -> Callable[..., Any]:
@@ -36,16 +36,4 @@ def import_target(target: str, project_root: Path) -> Callable[..., Any]:
 def _import_file(path: Path) -> Any:
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist (paths are relative to floe.yaml)")
-    name = "floe_targets.m" + hashlib.sha1(str(path).encode()).hexdigest()[:10] + "." + path.stem
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(name, None)
-        raise
-    return module
+    return import_file(path)
