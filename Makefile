@@ -25,8 +25,9 @@ test: setup lint  ## every test, in parallel, with floe_dbt.profiles coverage re
 
 demo: setup  ## compile the demo and start `dagster dev` on it (UI on http://127.0.0.1:3000)
 	cd demo && ../$(BIN)/floe compile
+	mkdir -p $${DAGSTER_HOME:-$(CURDIR)/demo/.floe/dagster_home}
 	cd demo && DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/demo/.floe/dagster_home} ../$(BIN)/dagster dev \
-	  -f orchestration/definitions.py -h 0.0.0.0 -p 3000
+	  -f orchestration/definitions.py -h 0.0.0.0 -p $${DEMO_PORT:-3000}
 
 demo-run: setup  ## compile the demo, materialize every asset headless, print row counts
 	cd demo && ../$(BIN)/floe compile
