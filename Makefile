@@ -20,7 +20,7 @@ lint: setup  ## ruff (lint + format check) and mypy --strict over the three pack
 	$(BIN)/mypy
 
 test: setup lint  ## every test, in parallel, with floe_dbt.profiles coverage reported
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 \
 	  --cov=floe_dbt.profiles --cov-report=term-missing --cov-fail-under=100
 
 demo: setup  ## compile the demo and start `dagster dev` on it (UI on http://127.0.0.1:3000)
