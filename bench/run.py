@@ -31,10 +31,10 @@ RESULTS = Path(os.environ.get("BENCH_RESULTS", BENCH / ("results-quick" if QUICK
 REPORT = Path(
     os.environ.get("BENCH_REPORT", REPO / "docs" / ("benchmarks-quick.md" if QUICK else "benchmarks.md"))
 )
-PAIRS = 2 if QUICK else 5
-SIZES = (60, 150) if QUICK else (1000, 5000)
-RUN_MODELS = 30 if QUICK else 200
-BACKFILL_DAYS = 20 if QUICK else 365
+PAIRS = 1 if QUICK else 5
+SIZES = (30, 60) if QUICK else (1000, 5000)
+RUN_MODELS = 10 if QUICK else 200
+BACKFILL_DAYS = 10 if QUICK else 365
 N_JOBS = 50
 
 

@@ -1,4 +1,4 @@
-"""`make bench` must not rot: run its quick mode end to end (tiny sizes, 2 pairs) and check what it wrote.
+"""`make bench` must not rot: run its quick mode end to end (tiny sizes, one pair) and check what it wrote.
 
 Numbers are not asserted (speed is measured by `make bench`, never by tests); the shape of the results is.
 """
@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # a few minutes alone; much longer beside the rest of the suite on 2 cores
 def test_quick_bench_runs_every_measurement(tmp_path: Path) -> None:
     env = {
         **os.environ,
@@ -31,16 +32,16 @@ def test_quick_bench_runs_every_measurement(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     results = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "results").glob("*.json")}
-    assert {"load_60", "load_150", "load_150_with_50_jobs", "materialize_30", "materialize_30_outage"} <= set(
+    assert {"load_30", "load_60", "load_60_with_50_jobs", "materialize_10", "materialize_10_outage"} <= set(
         results
     )
-    load = results["load_150"]["sides"]
+    load = results["load_60"]["sides"]
     assert len(load["floe"]) and load["floe"]["time_ratio_vs_plain_dagster_dbt"] > 0
-    assert results["load_150"]["pairs"] == 2
+    assert results["load_60"]["pairs"] == 1
     latency = results["lineage_latency"]
     assert latency["events"] > 0 and latency["p99_ms"] is not None  # events really reached the receiver
-    backfill = results["backfill_20_daily_partitions"]
-    assert backfill["days_in_table"] == backfill["days_expected"] == 20
+    backfill = results["backfill_10_daily_partitions"]
+    assert backfill["days_in_table"] == backfill["days_expected"] == 10
     assert backfill["runs_launched"] >= 1
     report = (tmp_path / "benchmarks.md").read_text()
-    assert "| load_150 | floe |" in report
+    assert "| load_60 | floe |" in report
