@@ -91,6 +91,10 @@ def test_every_materialization_has_lineage_and_a_span(  # noqa: PLR0915 - one ru
         ("not_null", True, "customer_id"),
         ("unique", True, "customer_id"),
     ]
+    # test results leave once the model's tests all reported, not when the dbt invocation ends (SC-004)
+    received = [(e["job"]["name"], e["eventType"]) for e in receiver.lineage]
+    tests_done = received.index(("floe_obs.stg_customers.test", "COMPLETE"))
+    assert tests_done < received.index(("floe_obs.customer_orders", "START")), received
 
     # one span per materialization, children of the run span, trace id = Dagster run id
     spans = {s.name: s for s in receiver.spans}

@@ -11,6 +11,7 @@ Observability never breaks a run: any failure inside floe's own telemetry code i
 from __future__ import annotations
 
 import functools
+import signal
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -18,14 +19,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, SensorDefinition
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    SensorDefinition,
+)
 from dagster_dbt import DbtCliInvocation
+from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from floe_core.artifacts import CompiledArtifacts
 from openlineage.client.event_v2 import InputDataset, OutputDataset
 from opentelemetry import trace
 
 from floe_dagster.lineage.datasets import DatasetFactory
+from floe_dagster.lineage.dbt_event_pump import DbtEventPump
 from floe_dagster.lineage.dbt_events import parse_event
 from floe_dagster.lineage.dbt_index import DbtKeyIndex, dbt_unique_ids, index_assets, is_dbt_assets
 from floe_dagster.lineage.dbt_log_tail import DbtLogTail
@@ -83,16 +91,25 @@ class Observability:
         self, context: AssetExecutionContext, invocation: DbtCliInvocation, started: datetime
     ) -> Iterator[Any]:
         assert self.telemetry is not None
-        observer = _guard(lambda: self._dbt_observer(context, invocation), "start dbt observation")
+        # dbt is still starting up: set up exporters now rather than on its first node's event
+        _guard(self.telemetry.warm_up, "start telemetry")
+        observer = _guard(lambda: self._dbt_observer(context, invocation, started), "start dbt observation")
         if observer is not None:
             _guard(observer.start, "emit dbt job START")
         tail = _guard(lambda: self._tail_dbt_log(invocation, observer, started), "tail dbt log")
+
+        def observe(event: DbtCliEventMessage) -> None:
+            parsed = parse_event(event.raw_event) if observer is not None else None
+            if parsed is not None and observer is not None:
+                _guard(functools.partial(observer.on_event, parsed), "observe dbt event")
+
+        # dbt's stdout is read (and observed) on the pump's thread, as dbt writes it; see dbt_event_pump
+        pump = DbtEventPump(invocation.stream_raw_events(), observe).start()
         error: BaseException | None = None
         try:
-            for event in invocation.stream_raw_events():
-                parsed = parse_event(event.raw_event) if observer is not None else None
-                if parsed is not None and observer is not None:
-                    _guard(functools.partial(observer.on_event, parsed), "observe dbt event")
+            for event in pump:
+                if observer is not None:
+                    observer.log.replay()
                 yield from event.to_default_asset_events(
                     manifest=invocation.manifest,
                     dagster_dbt_translator=invocation.dagster_dbt_translator,
@@ -102,12 +119,17 @@ class Observability:
                 )
         except BaseException as exc:
             error = exc
+            # The step stops here (interrupted, or failed handling an event): so does dbt, as with
+            # dagster-dbt, whose stdout read (now on the pump's thread) forwarded interrupts to dbt.
+            _guard(functools.partial(_interrupt_dbt, invocation, exc), "stop dbt")
             raise
         finally:
+            pump.close()
             if tail is not None:
                 _guard(tail.stop, "stop dbt log tail")
             if observer is not None:
                 _guard(lambda: observer.finish(error), "finish dbt observation")
+                _guard(observer.log.replay, "write dbt observation logs")
             _guard(self.telemetry.flush, "flush telemetry")
 
     def _tail_dbt_log(
@@ -128,7 +150,9 @@ class Observability:
         path = Path(invocation.target_path) / "dbt.log"
         return DbtLogTail(path, on_event, not_before=started).start()
 
-    def _dbt_observer(self, context: AssetExecutionContext, invocation: DbtCliInvocation) -> DbtRunObserver:
+    def _dbt_observer(
+        self, context: AssetExecutionContext, invocation: DbtCliInvocation, started: datetime
+    ) -> DbtRunObserver:
         assert self.telemetry is not None
         keys = dbt_unique_ids(context.assets_def)
         selected = context.selected_asset_keys
@@ -142,6 +166,7 @@ class Observability:
             asset_keys={uid: key.to_user_string() for uid, key in keys.items()},
             step_name=context.op_def.name,
             selected=[uid for uid, key in keys.items() if key in selected],
+            started=started,
         )
 
     # -- Python assets ---------------------------------------------------------------------------------
@@ -224,6 +249,15 @@ class Observability:
         if self.telemetry is None or settings is None or not settings.endpoint:
             return []
         return [run_span_sensor(self.telemetry)]
+
+
+def _interrupt_dbt(invocation: DbtCliInvocation, reason: BaseException) -> None:
+    """SIGINT to a dbt process still running, then a bounded wait (dagster-dbt's own interrupt handling)."""
+    process = invocation.process
+    if process.poll() is None:
+        log.info("stopping dbt", command=invocation.dbt_command, reason=type(reason).__name__)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=invocation.termination_timeout_seconds)
 
 
 def _dagster_run(context: AssetExecutionContext) -> DagsterRun:

@@ -14,6 +14,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.lineage import lineage
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import build_scope
+from sqlglot.schema import ensure_schema
 
 _DIALECTS = {
     "duckdb": "duckdb",
@@ -55,9 +57,16 @@ def column_lineage(sql: str, adapter: str, upstream: Sequence[Relation]) -> dict
         if "*" in tree.named_selects and schema:
             tree = qualify(tree, schema=schema, dialect=dialect)  # expands `select *` from known columns
         outputs = [c for c in tree.named_selects if c != "*"]
+        # Qualify and scope the query once for all columns: `lineage()` would otherwise redo both per
+        # output column, which made a wide model's COMPLETE cost tens of milliseconds (SC-004 latency).
+        sg_schema = ensure_schema(schema, dialect=dialect)
+        qualified = qualify(
+            tree, dialect=dialect, schema=sg_schema, validate_qualify_columns=False, identify=False
+        )
+        scope = build_scope(qualified)
         result: dict[str, list[ColumnSource]] = {}
         for column in outputs:
-            root = lineage(column, tree, schema, dialect=dialect)
+            root = lineage(column, qualified, sg_schema, dialect=dialect, scope=scope)
             subtype = _subtype(root.expression, column)
             sources: dict[tuple[str, str, str], ColumnSource] = {}
             for node in root.walk():

@@ -9,7 +9,7 @@ from openlineage.client.event_v2 import InputDataset, OutputDataset
 from openlineage.client.facet_v2 import DatasetFacet, InputDatasetFacet
 
 from floe_dagster.lineage import facets
-from floe_dagster.lineage.column_lineage import Relation, column_lineage
+from floe_dagster.lineage.column_lineage import ColumnSource, Relation, column_lineage
 from floe_dagster.lineage.manifest import DbtManifestView, DbtNode
 from floe_dagster.lineage.naming import ComputeLocation
 
@@ -41,15 +41,25 @@ class DatasetFactory:
             inputFacets=dict(input_facets or {}),
         )
 
-    def output(self, node: DbtNode, sql: str | None, upstream: Sequence[DbtNode]) -> OutputDataset:
+    def output(
+        self,
+        node: DbtNode,
+        sql: str | None,
+        upstream: Sequence[DbtNode],
+        lineage: Mapping[str, Sequence[ColumnSource]] | None = None,  # precomputed for this sql
+    ) -> OutputDataset:
         dataset_facets = self.dataset_facets(node)
         if sql:
-            lineage = column_lineage(sql, self.location.adapter, [self._relation(n) for n in upstream])
+            if lineage is None:
+                lineage = self.column_lineage(sql, upstream)
             if lineage:
                 dataset_facets["columnLineage"] = facets.column_lineage(lineage)
         return OutputDataset(
             namespace=self.location.namespace, name=self.name_of(node), facets=dataset_facets
         )
+
+    def column_lineage(self, sql: str, upstream: Sequence[DbtNode]) -> dict[str, list[ColumnSource]]:
+        return column_lineage(sql, self.location.adapter, [self._relation(n) for n in upstream])
 
     def inputs_of(self, view: DbtManifestView, node: DbtNode) -> list[InputDataset]:
         return [self.input(n) for n in view.upstream_relations(node.unique_id)]

@@ -1,9 +1,9 @@
 """Turns one dbt invocation's event stream into lineage runs and spans.
 
 per_model: each model/seed/snapshot is its own OpenLineage run and span, timed by dbt's own node
-start/finish timestamps; events come from dbt's stdout (main thread) and from the dbt.log tail (a
-failed node's message, see dbt_log_tail), so every entry point takes one lock. dbt test results become
-`dataQualityAssertions` on the tested dataset (one lineage-only run per tested model).
+start/finish timestamps; events come from dbt's stdout (read on the dbt_event_pump thread) and from the
+dbt.log tail (a failed node's message, see dbt_log_tail), so every entry point takes one lock. dbt test results become
+`dataQualityAssertions` on the tested dataset (one lineage-only run per tested model, see dbt_test_runs).
 job_level: one run and one span for the whole invocation.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -19,22 +18,17 @@ from typing import Literal
 from openlineage.client.facet_v2 import JobFacet
 
 from floe_dagster.lineage import facets
+from floe_dagster.lineage.column_lineage import ColumnSource
 from floe_dagster.lineage.datasets import DatasetFactory
 from floe_dagster.lineage.dbt_events import NodeEvent
+from floe_dagster.lineage.dbt_test_runs import DbtTestRuns
 from floe_dagster.lineage.manifest import DbtManifestView, DbtNode, compiled_sql
+from floe_dagster.lineage.sql_prefetch import SqlPrefetch
+from floe_dagster.lineage.step_log import StepLog
 from floe_dagster.lineage.telemetry import DagsterRun, Materialization, MaterializationSpec, Telemetry
 from floe_dagster.logging import get_logger
 
 _BUILT = {"model", "seed", "snapshot"}
-
-
-@dataclass(frozen=True)
-class TestResult:
-    name: str
-    success: bool
-    column: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
 
 
 class DbtRunObserver:
@@ -50,6 +44,7 @@ class DbtRunObserver:
         asset_keys: Mapping[str, str],  # unique_id -> asset key string
         step_name: str,
         selected: Sequence[str] = (),  # unique ids the invocation builds (job_level START)
+        started: datetime | None = None,  # when dbt was spawned: older compiled files are not its SQL
     ) -> None:
         self.telemetry = telemetry
         self.view = view
@@ -65,9 +60,17 @@ class DbtRunObserver:
         self._lock = threading.RLock()
         self._errored: dict[str, datetime | None] = {}
         self._errors: dict[str, str] = {}
-        self._tests: dict[str, list[TestResult]] = {}
+        self._tests = DbtTestRuns(
+            telemetry=telemetry,
+            view=view,
+            datasets=datasets,
+            run=run,
+            job_name=self._job_name,
+            asset_keys=asset_keys,
+        )
         self._job: Materialization | None = None
-        self._log = get_logger("floe.dbt")
+        self.log = StepLog(get_logger("floe.dbt"))  # replayed by the step's thread: see step_log
+        self._prefetch = SqlPrefetch(target_path, started or datetime.now(UTC), self._analyse_sql)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -95,8 +98,7 @@ class DbtRunObserver:
         if node is None:
             return
         if node.resource_type == "test":
-            if event.kind == "result" and node.attached_node:
-                self._record_test(node, event)
+            self._tests.on_event(node, event)
             return
         if node.resource_type not in _BUILT:
             return
@@ -135,7 +137,8 @@ class DbtRunObserver:
             else:
                 message = "\n\n".join(self._errors.values()) or str(error)
                 self._job.fail(message, ended_at=now, exc=error)
-        self._emit_tests()
+        self._tests.finish()
+        self._prefetch.stop()
 
     # -- per model -------------------------------------------------------------------------------
     def _begin_model(self, node: DbtNode, started_at: datetime | None) -> None:
@@ -150,7 +153,9 @@ class DbtRunObserver:
         )
         m = self.telemetry.begin(spec, self.run, started_at)
         self._open[node.unique_id] = m
-        self._log.info(
+        if node.resource_type != "seed":  # seeds have no compiled SQL
+            self._prefetch.want(node)
+        self.log.info(
             "dbt node started", unique_id=node.unique_id, openlineage_run_id=m.run_id, **self._ids(m)
         )
 
@@ -162,12 +167,15 @@ class DbtRunObserver:
             sql = compiled_sql(self.target_path, node)
             upstream = self.view.upstream_relations(node.unique_id)
             job_facets: dict[str, JobFacet] = {}
+            lineage = None
             if sql:
                 job_facets["sql"] = facets.sql(sql, self.datasets.location.adapter)
-            m.complete(event.finished_at, [self.datasets.output(node, sql, upstream)], job_facets)
+                lineage = self._prefetch.take(node, sql)
+            output = self.datasets.output(node, sql, upstream, lineage)
+            m.complete(event.finished_at, [output], job_facets)
             del self._open[node.unique_id]
             self._done.add(node.unique_id)
-            self._log.info(
+            self.log.info(
                 "dbt node finished",
                 unique_id=node.unique_id,
                 status=event.status,
@@ -189,7 +197,7 @@ class DbtRunObserver:
         self._done.add(node.unique_id)
         message = self._errors.get(node.unique_id) or f"dbt reported an error for {node.unique_id}"
         m.fail(message, ended_at=ended_at)
-        self._log.warning(
+        self.log.warning(
             "dbt node failed",
             unique_id=node.unique_id,
             error=message,
@@ -197,46 +205,9 @@ class DbtRunObserver:
             **self._ids(m),
         )
 
-    # -- tests -----------------------------------------------------------------------------------
-    def _record_test(self, node: DbtNode, event: NodeEvent) -> None:
-        assert node.attached_node is not None
-        self._tests.setdefault(node.attached_node, []).append(
-            TestResult(
-                node.test_name or node.name,
-                event.succeeded,
-                node.column_name,
-                event.started_at,
-                event.finished_at,
-            )
-        )
-
-    def _emit_tests(self) -> None:
-        for uid, results in sorted(self._tests.items()):
-            node = self.view.get(uid)
-            if node is None:
-                continue
-            tested = self.datasets.input(
-                node,
-                {
-                    "dataQualityAssertions": facets.assertions(
-                        [(r.name, r.success, r.column) for r in results]
-                    )
-                },
-            )
-            starts = [r.started_at for r in results if r.started_at]
-            ends = [r.finished_at for r in results if r.finished_at]
-            spec = MaterializationSpec(
-                job_name=f"{self._job_name(node)}.test",
-                asset_key=self.asset_keys.get(uid, node.name),
-                integration="DBT",
-                job_kind="TEST",
-                unique_id=uid,
-                inputs=[tested],
-                traced=False,
-            )
-            self.telemetry.begin(spec, self.run, min(starts) if starts else None).complete(
-                max(ends) if ends else None
-            )
+    def _analyse_sql(self, node: DbtNode, sql: str) -> Mapping[str, Sequence[ColumnSource]]:
+        """On the prefetch thread: the heavy part of the model's COMPLETE, while dbt runs the model."""
+        return self.datasets.column_lineage(sql, self.view.upstream_relations(node.unique_id))
 
     # -- helpers ---------------------------------------------------------------------------------
     def _job_name(self, node: DbtNode) -> str:

@@ -61,11 +61,14 @@ class DbtManifestView:
         return [n for n in self.nodes.values() if n.resource_type == "test" and n.attached_node == unique_id]
 
 
+def compiled_sql_path(target_path: Path, node: DbtNode) -> Path:
+    return target_path / "compiled" / node.package / node.original_file_path
+
+
 def compiled_sql(target_path: Path, node: DbtNode) -> str | None:
     """The compiled SQL dbt wrote for this node during the invocation (None before it ran, or for seeds)."""
-    path = target_path / "compiled" / node.package / node.original_file_path
     try:
-        return path.read_text(encoding="utf-8")
+        return compiled_sql_path(target_path, node).read_text(encoding="utf-8")
     except OSError:
         return None
 

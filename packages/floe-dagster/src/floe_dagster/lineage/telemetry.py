@@ -67,6 +67,10 @@ class Telemetry:
         self._tracing: TracingRuntime | None = None
         self._started = False
 
+    def warm_up(self) -> None:
+        """Start the emitter and tracer now (idempotent), so the first event does not pay for it."""
+        self._start()
+
     def _start(self) -> None:
         with self._lock:
             if self._started:
@@ -149,11 +153,14 @@ class Materialization:
         ended_at: datetime | None = None,
         outputs: Sequence[OutputDataset] | None = None,
         job_facets: Mapping[str, JobFacet] | None = None,
+        inputs: Sequence[InputDataset] | None = None,
     ) -> None:
         ended = ended_at or datetime.now(UTC)
         self._finish(ended, "success", None)
         chosen = self.spec.outputs if outputs is None else outputs
-        self.telemetry.emit(self._event(RunState.COMPLETE, ended, chosen, job_facets=job_facets))
+        self.telemetry.emit(
+            self._event(RunState.COMPLETE, ended, chosen, job_facets=job_facets, inputs=inputs)
+        )
 
     def fail(
         self,
@@ -212,6 +219,8 @@ class Materialization:
         outputs: Sequence[OutputDataset],
         extra: Mapping[str, RunFacet] | None = None,
         job_facets: Mapping[str, JobFacet] | None = None,
+        *,
+        inputs: Sequence[InputDataset] | None = None,
     ) -> RunEvent:
         run_facets: dict[str, RunFacet] = {
             "parent": facets.parent(self.telemetry.namespace, self.run.job_name, self.run.run_id),
@@ -239,7 +248,7 @@ class Materialization:
             run=Run(runId=self.run_id, facets=run_facets),
             job=Job(namespace=self.telemetry.namespace, name=self.spec.job_name, facets=all_job_facets),
             producer=facets.PRODUCER,
-            inputs=list(self.spec.inputs),
+            inputs=list(self.spec.inputs if inputs is None else inputs),
             outputs=list(outputs),
         )
 

@@ -1,0 +1,242 @@
+"""Lineage latency (SC-004): dbt events observed as dbt writes them, column lineage analysed while the model
+runs, dbt test results sent as soon as a model's tests have all reported (not at the invocation's end)."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from floe_dagster.lineage.datasets import DatasetFactory
+from floe_dagster.lineage.dbt_event_pump import DbtEventPump
+from floe_dagster.lineage.dbt_events import NodeEvent
+from floe_dagster.lineage.dbt_test_runs import DbtTestRuns
+from floe_dagster.lineage.manifest import DbtColumn, DbtManifestView, DbtNode
+from floe_dagster.lineage.naming import ComputeLocation
+from floe_dagster.lineage.settings import LineageSettings
+from floe_dagster.lineage.sql_prefetch import SqlPrefetch
+from floe_dagster.lineage.telemetry import DagsterRun, Telemetry
+
+NS = "duckdb:///w.duckdb"
+
+
+def _node(uid: str, kind: str = "model", **extra: object) -> DbtNode:
+    name = uid.rsplit(".", 1)[-1]
+    fields: dict[str, object] = {
+        "unique_id": uid,
+        "resource_type": kind,
+        "name": name,
+        "package": "p",
+        "database": "w",
+        "schema": "main",
+        "identifier": name,
+        "description": None,
+        "columns": (DbtColumn("id", "integer", None), DbtColumn("amount", "double", None)),
+        "depends_on": (),
+        "original_file_path": f"models/{name}.sql",
+        "materialized": "table",
+        "attached_node": None,
+        "column_name": None,
+        "test_name": None,
+    }
+    fields.update(extra)
+    return DbtNode(**fields)  # type: ignore[arg-type]
+
+
+# -- the pump ------------------------------------------------------------------------------------------
+def test_pump_observes_events_before_the_step_pulls_them_and_keeps_their_order() -> None:
+    seen: list[int] = []
+    all_seen = threading.Event()
+
+    def observe(event: int) -> None:
+        seen.append(event)
+        if len(seen) == 3:
+            all_seen.set()
+
+    pump = DbtEventPump(iter([1, 2, 3]), observe).start()
+    # nobody iterates the pump yet (the step is busy with Dagster): dbt's events are observed anyway
+    assert all_seen.wait(10), seen
+    assert list(pump) == [1, 2, 3]
+
+
+def test_pump_hands_the_stream_error_to_the_step_after_the_events() -> None:
+    def failing() -> Iterator[str]:
+        yield "a"
+        raise RuntimeError("dbt exited with 1")
+
+    pump = DbtEventPump(failing(), lambda _: None).start()
+    got = []
+    with pytest.raises(RuntimeError, match="dbt exited with 1"):
+        for event in pump:
+            got.append(event)
+    assert got == ["a"]
+
+
+def test_closed_pump_stops_observing_but_drains_the_stream() -> None:
+    gate = threading.Event()
+    drained = threading.Event()
+    seen: list[int] = []
+
+    def events() -> Iterator[int]:
+        yield 1
+        gate.wait(10)
+        yield 2
+        drained.set()
+
+    pump = DbtEventPump(events(), seen.append).start()
+    assert next(iter(pump)) == 1
+    pump.close()
+    gate.set()
+    assert drained.wait(10)  # dbt's stdout is still read to the end, so dbt never blocks on a full pipe
+    assert seen == [1]
+
+
+# -- SQL prefetch --------------------------------------------------------------------------------------
+SQL = "select a.id, a.amount * 2 as doubled from w.main.up a"
+
+
+def _prefetch_setup(tmp_path: Path) -> tuple[DatasetFactory, DbtNode, DbtNode, Path]:
+    datasets = DatasetFactory(ComputeLocation(adapter="duckdb", namespace=NS), {})
+    up = _node("model.p.up")
+    model = _node("model.p.down", depends_on=("model.p.up",))
+    return datasets, up, model, tmp_path / "compiled" / "p" / "models" / "down.sql"
+
+
+def _write(path: Path, sql: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(sql, encoding="utf-8")
+
+
+def test_prefetch_analyses_the_compiled_sql_while_the_model_runs(tmp_path: Path) -> None:
+    datasets, up, model, path = _prefetch_setup(tmp_path)
+    threads: list[str] = []
+
+    def analyse(node: DbtNode, sql: str) -> object:
+        threads.append(threading.current_thread().name)
+        return datasets.column_lineage(sql, [up])
+
+    prefetch = SqlPrefetch(tmp_path, datetime.now(UTC), analyse)  # type: ignore[arg-type]
+    try:
+        prefetch.want(model)
+        _write(path, SQL)  # dbt compiles the model after it started
+        deadline = time.monotonic() + 10
+        while not threads and time.monotonic() < deadline:
+            time.sleep(0.01)
+        lineage = prefetch.take(model, SQL)
+    finally:
+        prefetch.stop()
+    assert threads == ["floe-sql-prefetch"]
+    assert lineage is not None
+    assert {k: [(s.name, s.field, s.subtype) for s in v] for k, v in lineage.items()} == {
+        "id": [("w.main.up", "id", "IDENTITY")],
+        "doubled": [("w.main.up", "amount", "TRANSFORMATION")],
+    }
+    # what the COMPLETE then carries is what the direct analysis gives
+    direct = datasets.output(model, SQL, [up])
+    assert datasets.output(model, SQL, [up], lineage) == direct
+    assert direct.facets is not None and "columnLineage" in direct.facets
+
+
+def test_prefetch_ignores_an_earlier_invocations_file_and_changed_sql(tmp_path: Path) -> None:
+    datasets, up, model, path = _prefetch_setup(tmp_path)
+    _write(path, "select 1 as stale")
+    old = time.time() - 60
+    os.utime(path, (old, old))  # written by an earlier invocation into the same target path
+    calls: list[str] = []
+
+    def analyse(node: DbtNode, sql: str) -> object:
+        calls.append(sql)
+        return datasets.column_lineage(sql, [up])
+
+    prefetch = SqlPrefetch(tmp_path, datetime.now(UTC), analyse)  # type: ignore[arg-type]
+    try:
+        prefetch.want(model)
+        time.sleep(0.3)
+        assert calls == []  # the stale file is never analysed
+        assert prefetch.take(model, "select 1 as stale") is None
+        prefetch.want(model)
+        _write(path, SQL)
+        deadline = time.monotonic() + 10
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert prefetch.take(model, SQL + " -- rewritten") is None  # not the SQL dbt ended up with
+    finally:
+        prefetch.stop()
+    assert calls == [SQL]
+
+
+# -- dbt test runs -------------------------------------------------------------------------------------
+def _telemetry(tmp_path: Path) -> tuple[Telemetry, Path]:
+    out = tmp_path / "events.jsonl"
+    settings = LineageSettings(
+        transport="file",
+        namespace="ns",
+        url=None,
+        endpoint="api/v1/lineage",
+        file_path=out,
+        api_key=None,
+        timeout_seconds=1,
+        flush_timeout_seconds=5,
+        queue_size=100,
+    )
+    return Telemetry(settings, None, "ns", "dev (duckdb)"), out
+
+
+def _events(telemetry: Telemetry, out: Path) -> list[tuple[str, str]]:
+    telemetry.flush()
+    if not out.exists():
+        return []
+    return [(e["job"]["name"], e["eventType"]) for e in map(json.loads, out.read_text().splitlines())]
+
+
+def _test_event(kind: str, uid: str, status: str | None = None) -> NodeEvent:
+    now = datetime.now(UTC)
+    return NodeEvent(kind, uid, "test", status, now, now if kind == "result" else None, None, None)  # type: ignore[arg-type]
+
+
+def test_a_models_test_run_completes_once_all_its_tests_reported(tmp_path: Path) -> None:
+    telemetry, out = _telemetry(tmp_path)
+    a, b = _node("model.p.a"), _node("model.p.b")
+    tests = {
+        uid: _node(uid, "test", attached_node=attached, test_name=name, column_name="id")
+        for uid, attached, name in [
+            ("test.p.unique_a_id", "model.p.a", "unique"),
+            ("test.p.not_null_a_id", "model.p.a", "not_null"),
+            ("test.p.not_null_b_id", "model.p.b", "not_null"),
+        ]
+    }
+    view = DbtManifestView(nodes={n.unique_id: n for n in [a, b, *tests.values()]}, adapter_type="duckdb")
+    runs = DbtTestRuns(
+        telemetry=telemetry,
+        view=view,
+        datasets=DatasetFactory(ComputeLocation(adapter="duckdb", namespace=NS), {}),
+        run=DagsterRun(run_id=str(uuid.uuid4()), job_name="job"),
+        job_name=lambda n: f"{n.package}.{n.name}",
+        asset_keys={},
+    )
+    runs.on_event(tests["test.p.unique_a_id"], _test_event("start", "test.p.unique_a_id"))
+    runs.on_event(tests["test.p.not_null_a_id"], _test_event("start", "test.p.not_null_a_id"))
+    assert _events(telemetry, out) == [("p.a.test", "START")]  # sent when the first test starts
+    runs.on_event(tests["test.p.unique_a_id"], _test_event("result", "test.p.unique_a_id", "pass"))
+    # the dbt.log tail and stdout may both report an errored test: it counts once
+    runs.on_event(tests["test.p.unique_a_id"], _test_event("result", "test.p.unique_a_id", "error"))
+    assert _events(telemetry, out) == [("p.a.test", "START")]
+    runs.on_event(tests["test.p.not_null_a_id"], _test_event("result", "test.p.not_null_a_id", "fail"))
+    # every test of model a reported: COMPLETE leaves now, while the invocation still runs
+    assert _events(telemetry, out) == [("p.a.test", "START"), ("p.a.test", "COMPLETE")]
+    complete = json.loads(out.read_text().splitlines()[-1])
+    assertions = complete["inputs"][0]["inputFacets"]["dataQualityAssertions"]["assertions"]
+    assert sorted((x["assertion"], x["success"]) for x in assertions) == [
+        ("not_null", False),
+        ("unique", True),
+    ]
+
+    runs.on_event(tests["test.p.not_null_b_id"], _test_event("start", "test.p.not_null_b_id"))
+    runs.finish()  # b's test never reported (e.g. the invocation died): settled at the end, as FAIL
+    assert _events(telemetry, out)[2:] == [("p.b.test", "START"), ("p.b.test", "FAIL")]
