@@ -43,5 +43,12 @@ def test_quick_bench_runs_every_measurement(tmp_path: Path) -> None:
     backfill = results["backfill_10_daily_partitions"]
     assert backfill["days_in_table"] == backfill["days_expected"] == 10
     assert backfill["runs_launched"] >= 1
+    outage = results["materialize_10_outage"]["sides"]
+    assert {"floe_endpoints_tarpit", "floe_endpoints_closed_port"} <= set(outage)
+    # the off samples are shared by both comparisons (one alternation of five sides)
+    assert outage["floe_observability_off"] == results["materialize_10"]["sides"]["floe_observability_off"]
+    assert all(isinstance(r["met"], bool) for r in results.values())
     report = (tmp_path / "benchmarks.md").read_text()
     assert "| load_60 | floe |" in report
+    assert "| materialize_10_outage | tarpit or closed port / off <= 1.10 |" in report
+    assert "these numbers mean nothing" in report

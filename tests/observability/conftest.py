@@ -340,7 +340,7 @@ def build_definitions(project: Project, fail_python: bool = False) -> tuple[Any,
         dbt_executable=str(DBT),
     )
     assets = [*observer.wrap_assets([raw_customers, raw_orders]), dbt_models]
-    return assets, {"dbt": dbt, **observer.resources()}
+    return assets, {"dbt": dbt}
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def build_definitions(
     )
     dbt = dbt_project_assets(artifacts, observer, partitions_for)
     reject_duplicates(python.origins, dbt_origins(dbt))
-    resources = {**build_resources(artifacts), **observer.resources()}
+    resources = build_resources(artifacts)
     orch = apply_orchestration(  # floe.yaml orchestration: partitions, rules, jobs, schedules, sensors
         artifacts,
         python.assets,

@@ -1,65 +1,56 @@
 """The hook dbt and Python asset execution call: OpenLineage events + OpenTelemetry spans per materialization.
 
-The factory calls exactly three things (and merges `resources()` and `sensors()`):
-- `observe_dbt(context, invocation)` inside the dbt multi-asset: yields the very Dagster events
-  `invocation.stream()` would, while tapping dbt's raw structured events for per-model lineage/spans;
-- `wrap_assets(assets)` for every Python asset: wraps its compute with zero change to the user's code;
-- `Observability.from_artifacts(artifacts)` once per process at definitions load (cheap, no threads).
-Observability never breaks a run: any failure inside floe's own telemetry code is logged and swallowed.
+The factory calls exactly three things (and merges `sensors()`):
+- `Observability.from_artifacts(artifacts)` once per process at definitions load: settings only;
+- `observe_dbt(context, invocation)` inside the dbt multi-asset (pure `invocation.stream()` when off);
+- `wrap_assets(assets)` for every Python asset: wraps its compute with zero change to the user's code.
+
+Why a facade: every Dagster process loads the definitions (webserver, daemon, each sensor tick, each run
+worker), most never materialize. openlineage-python, the OTel SDK, sqlglot and floe's observers are
+imported and set up by `lineage.runtime` on a process's first observed materialization, not at load.
 """
 
 from __future__ import annotations
 
 import functools
-import signal
-import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal, TypeVar
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any, Literal
 
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetsDefinition,
-    SensorDefinition,
-)
+from dagster import AssetExecutionContext, AssetsDefinition, SensorDefinition
 from dagster_dbt import DbtCliInvocation
-from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
-from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from floe_core.artifacts import CompiledArtifacts
-from openlineage.client.event_v2 import InputDataset, OutputDataset
-from opentelemetry import trace
 
-from floe_dagster.lineage.datasets import DatasetFactory
-from floe_dagster.lineage.dbt_event_pump import DbtEventPump
-from floe_dagster.lineage.dbt_events import parse_event
-from floe_dagster.lineage.dbt_index import DbtKeyIndex, dbt_unique_ids, index_assets, is_dbt_assets
-from floe_dagster.lineage.dbt_log_tail import DbtLogTail
-from floe_dagster.lineage.dbt_observer import DbtRunObserver
-from floe_dagster.lineage.manifest import manifest_view
+from floe_dagster.lineage.dbt_index import is_dbt_assets
 from floe_dagster.lineage.naming import ComputeLocation, compute_location
 from floe_dagster.lineage.python_assets import wrap_compute
-from floe_dagster.lineage.settings import resolve_lineage
-from floe_dagster.lineage.telemetry import DagsterRun, MaterializationSpec, Telemetry
-from floe_dagster.logging import get_logger
+from floe_dagster.lineage.settings import LineageSettings, resolve_lineage
 from floe_dagster.tracing.run_sensor import run_span_sensor
-from floe_dagster.tracing.settings import resolve_traces
+from floe_dagster.tracing.settings import TraceSettings, resolve_traces
 
-log = get_logger("floe.observability")
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from floe_dagster.lineage.runtime import ObservationRuntime
+    from floe_dagster.lineage.telemetry import Telemetry
 
 
 class Observability:
     def __init__(
         self,
-        telemetry: Telemetry | None,
-        datasets: DatasetFactory,
+        lineage: LineageSettings | None,
+        traces: TraceSettings | None,
+        *,
+        namespace: str,
+        location: ComputeLocation,
+        classifications: dict[str, dict[str, str]],
+        compute_target: str,
         level: Literal["per_model", "job_level"] = "per_model",
     ) -> None:
-        self.telemetry = telemetry  # None: lineage and traces both off -> pure pass-through
-        self.datasets = datasets
+        self.lineage = lineage
+        self.traces = traces
+        self.namespace = namespace
+        self.location = location
+        self.classifications = classifications
+        self.compute_target = compute_target
         self.level = level
 
     @classmethod
@@ -71,216 +62,51 @@ class Observability:
             location = compute_location(artifacts)
         except Exception:  # an unusual target shape must not stop definitions from loading
             location = ComputeLocation(adapter="unknown", namespace=f"{spec.name}://compute")
-        namespace = lineage.namespace if lineage else spec.name
         target = artifacts.dbt.target if artifacts.dbt else spec.compute.default
-        telemetry = None
-        if lineage is not None or traces is not None:
-            telemetry = Telemetry(lineage, traces, namespace, compute_target=f"{target} ({location.adapter})")
-        level = spec.orchestration.dbt.observability_level
-        return cls(telemetry, DatasetFactory(location, spec.governance.classifications), level)
-
-    # -- dbt -----------------------------------------------------------------------------------------
-    def observe_dbt(self, context: AssetExecutionContext, invocation: DbtCliInvocation) -> Iterator[Any]:
-        if self.telemetry is None:
-            return invocation.stream()
-        # dbt was just spawned: anything it logs for this invocation is later than now
-        started = datetime.now(UTC)
-        return DbtEventIterator(self._observed_dbt(context, invocation, started), invocation)
-
-    def _observed_dbt(
-        self, context: AssetExecutionContext, invocation: DbtCliInvocation, started: datetime
-    ) -> Iterator[Any]:
-        assert self.telemetry is not None
-        # dbt is still starting up: set up exporters now rather than on its first node's event
-        _guard(self.telemetry.warm_up, "start telemetry")
-        observer = _guard(lambda: self._dbt_observer(context, invocation, started), "start dbt observation")
-        if observer is not None:
-            _guard(observer.start, "emit dbt job START")
-        tail = _guard(lambda: self._tail_dbt_log(invocation, observer, started), "tail dbt log")
-
-        def observe(event: DbtCliEventMessage) -> None:
-            parsed = parse_event(event.raw_event) if observer is not None else None
-            if parsed is not None and observer is not None:
-                _guard(functools.partial(observer.on_event, parsed), "observe dbt event")
-
-        # dbt's stdout is read (and observed) on the pump's thread, as dbt writes it; see dbt_event_pump
-        pump = DbtEventPump(invocation.stream_raw_events(), observe).start()
-        error: BaseException | None = None
-        try:
-            for event in pump:
-                if observer is not None:
-                    observer.log.replay()
-                yield from event.to_default_asset_events(
-                    manifest=invocation.manifest,
-                    dagster_dbt_translator=invocation.dagster_dbt_translator,
-                    context=invocation.context,
-                    target_path=invocation.target_path,
-                    project=invocation.project,
-                )
-        except BaseException as exc:
-            error = exc
-            # The step stops here (interrupted, or failed handling an event): so does dbt, as with
-            # dagster-dbt, whose stdout read (now on the pump's thread) forwarded interrupts to dbt.
-            _guard(functools.partial(_interrupt_dbt, invocation, exc), "stop dbt")
-            raise
-        finally:
-            pump.close()
-            if tail is not None:
-                _guard(tail.stop, "stop dbt log tail")
-            if observer is not None:
-                _guard(lambda: observer.finish(error), "finish dbt observation")
-                _guard(observer.log.replay, "write dbt observation logs")
-            _guard(self.telemetry.flush, "flush telemetry")
-
-    def _tail_dbt_log(
-        self, invocation: DbtCliInvocation, observer: DbtRunObserver | None, started: datetime
-    ) -> DbtLogTail | None:
-        """per_model: follow dbt.log so a failed model's FAIL is sent when it fails, not at the run's end."""
-        if observer is None or self.level != "per_model":
-            return None
-
-        def on_event(raw: Mapping[str, Any]) -> None:
-            parsed = parse_event(raw)
-            # Only failures: stdout already brings starts and successes promptly, and test results
-            # must be counted once.
-            if parsed is not None and parsed.kind == "result" and parsed.status == "error" and parsed.message:
-                _guard(functools.partial(observer.on_event, parsed), "observe dbt log event")
-
-        # dagster-dbt points DBT_LOG_PATH at the invocation's target path
-        path = Path(invocation.target_path) / "dbt.log"
-        return DbtLogTail(path, on_event, not_before=started).start()
-
-    def _dbt_observer(
-        self, context: AssetExecutionContext, invocation: DbtCliInvocation, started: datetime
-    ) -> DbtRunObserver:
-        assert self.telemetry is not None
-        keys = dbt_unique_ids(context.assets_def)
-        selected = context.selected_asset_keys
-        return DbtRunObserver(
-            telemetry=self.telemetry,
-            view=manifest_view(invocation.manifest),
-            datasets=self.datasets,
-            run=_dagster_run(context),
-            target_path=invocation.target_path,
-            level=self.level,
-            asset_keys={uid: key.to_user_string() for uid, key in keys.items()},
-            step_name=context.op_def.name,
-            selected=[uid for uid, key in keys.items() if key in selected],
-            started=started,
+        return cls(
+            lineage,
+            traces,
+            namespace=lineage.namespace if lineage else spec.name,
+            location=location,
+            classifications={k: dict(v) for k, v in spec.governance.classifications.items()},
+            compute_target=f"{target} ({location.adapter})",
+            level=spec.orchestration.dbt.observability_level,
         )
 
-    # -- Python assets ---------------------------------------------------------------------------------
+    @property
+    def enabled(self) -> bool:
+        """False: lineage and traces both off, every hook is a pure pass-through."""
+        return self.lineage is not None or self.traces is not None
+
+    @functools.cached_property
+    def telemetry(self) -> Telemetry:
+        from floe_dagster.lineage.telemetry import Telemetry
+
+        return Telemetry(self.lineage, self.traces, self.namespace, compute_target=self.compute_target)
+
+    @functools.cached_property
+    def runtime(self) -> ObservationRuntime:
+        from floe_dagster.lineage.datasets import DatasetFactory
+        from floe_dagster.lineage.runtime import ObservationRuntime
+
+        datasets = DatasetFactory(self.location, self.classifications)
+        return ObservationRuntime(self.telemetry, datasets, self.level)
+
+    def observe_dbt(self, context: AssetExecutionContext, invocation: DbtCliInvocation) -> Iterator[Any]:
+        if not self.enabled:
+            return invocation.stream()
+        return self.runtime.observe_dbt(context, invocation)
+
     def wrap_assets(self, assets: Sequence[AssetsDefinition]) -> list[AssetsDefinition]:
-        if self.telemetry is None:
+        if not self.enabled:
             return list(assets)
         return [a if is_dbt_assets(a) else wrap_compute(a, self._around_python) for a in assets]
 
     def _around_python(self) -> AbstractContextManager[None]:
-        return self._observe_python()
-
-    @contextmanager
-    def _observe_python(self) -> Iterator[None]:
-        telemetry = self.telemetry
-        assert telemetry is not None
-        context = AssetExecutionContext.get()
-        m = _guard(lambda: telemetry.begin(self._python_spec(context), _dagster_run(context)), "emit START")
-        span_scope = trace.use_span(m.span, end_on_exit=False) if m and m.span else nullcontext()
-        try:
-            with span_scope:
-                yield
-        except BaseException as exc:
-            if m is not None:
-                message = f"{type(exc).__name__}: {exc}"
-                stack = traceback.format_exc()
-                _guard(
-                    functools.partial(m.fail, message, exc=exc, language="PYTHON", stack=stack), "emit FAIL"
-                )
-            raise
-        else:
-            if m is not None:
-                _guard(m.complete, "emit COMPLETE")
-                log.info(
-                    "asset materialized",
-                    asset_key=m.spec.asset_key,
-                    openlineage_run_id=m.run_id,
-                    trace_id=m.trace_id or "",
-                    span_id=m.span_id or "",
-                )
-        finally:
-            _guard(telemetry.flush, "flush telemetry")
-
-    def _python_spec(self, context: AssetExecutionContext) -> MaterializationSpec:
-        assert self.telemetry is not None
-        selected = context.selected_asset_keys
-        specs = [s for s in context.assets_def.specs if s.key in selected]
-        upstream = sorted({d.asset_key for s in specs for d in s.deps} - selected, key=lambda k: k.path)
-        index = _dbt_index(context)
-        label = ", ".join(s.key.to_user_string() for s in specs)
-        return MaterializationSpec(
-            job_name=".".join(specs[0].key.path) if len(specs) == 1 else context.op_def.name,
-            asset_key=label,
-            integration="DAGSTER",
-            job_kind="ASSET",
-            inputs=[self._input(key, index.nodes_by_key.get(key)) for key in upstream],
-            outputs=[self._output(s.key, index.nodes_by_key.get(s.key)) for s in specs],
-        )
-
-    def _input(self, key: AssetKey, node: Any) -> InputDataset:
-        if node is not None:
-            return self.datasets.input(node)
-        return InputDataset(namespace=self._asset_namespace(), name=key.to_user_string())
-
-    def _output(self, key: AssetKey, node: Any) -> OutputDataset:
-        if node is not None:
-            return self.datasets.output(node, None, [])
-        return OutputDataset(namespace=self._asset_namespace(), name=key.to_user_string())
-
-    def _asset_namespace(self) -> str:
-        """Assets floe cannot place in the warehouse are named by key in the lineage namespace."""
-        assert self.telemetry is not None
-        return f"dagster://{self.telemetry.namespace}"
-
-    def resources(self) -> dict[str, Any]:
-        return {}
+        return self.runtime.observe_python()
 
     def sensors(self) -> list[SensorDefinition]:
         """`floe_run_spans` (exports each finished run's root span) when spans are exported at all."""
-        settings = self.telemetry.trace_settings if self.telemetry else None
-        if self.telemetry is None or settings is None or not settings.endpoint:
+        if self.traces is None or not self.traces.endpoint:
             return []
-        return [run_span_sensor(self.telemetry)]
-
-
-def _interrupt_dbt(invocation: DbtCliInvocation, reason: BaseException) -> None:
-    """SIGINT to a dbt process still running, then a bounded wait (dagster-dbt's own interrupt handling)."""
-    process = invocation.process
-    if process.poll() is None:
-        log.info("stopping dbt", command=invocation.dbt_command, reason=type(reason).__name__)
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=invocation.termination_timeout_seconds)
-
-
-def _dagster_run(context: AssetExecutionContext) -> DagsterRun:
-    partition = context.partition_key if context.has_partition_key else None
-    return DagsterRun(run_id=context.run.run_id, job_name=context.job_name, partition_key=partition)
-
-
-def _dbt_index(context: AssetExecutionContext) -> DbtKeyIndex:
-    """dbt nodes by asset key across the code location (or the job, when run without a repository)."""
-    try:
-        repo = context.repository_def
-        return index_assets(repo, repo.assets_defs_by_key.values())
-    except Exception:  # e.g. dagster.materialize(): no repository, but the job has the asset graph
-        graph = context.job_def.asset_layer.asset_graph
-        return index_assets(graph, graph.assets_defs)
-
-
-def _guard(action: Callable[[], T], what: str) -> T | None:
-    """Run a telemetry action; a bug or outage in observability is logged, never raised into the run."""
-    try:
-        return action()
-    except Exception as exc:
-        log.warning(
-            "observability step failed; the run continues", step=what, error=f"{type(exc).__name__}: {exc}"
-        )
-        return None
+        return [run_span_sensor(lambda: self.telemetry)]

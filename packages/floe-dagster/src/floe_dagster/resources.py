@@ -3,19 +3,24 @@ compute target is DuckDB, `duckdb` — so Python assets write where dbt reads wi
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import yaml
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from floe_core.artifacts import CompiledArtifacts
+from packaging import version
 from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:  # imported when an asset connects, not when definitions load
+    import duckdb
 
 DUCKDB_RESOURCE_KEY = "duckdb"
 
@@ -37,6 +42,8 @@ class DuckDBResource(ConfigurableResource):  # type: ignore[type-arg]
             conn.close()  # release the file promptly: dbt needs it next
 
     def _open(self) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
         deadline = time.monotonic() + self.lock_timeout_seconds
         delay = 0.1
         while True:
@@ -59,6 +66,33 @@ def build_resources(artifacts: CompiledArtifacts) -> dict[str, Any]:
     return resources
 
 
+class FloeDbtCliResource(DbtCliResource):
+    """dagster-dbt's DbtCliResource, minus one `dbt --version` subprocess per step.
+
+    dagster-dbt runs `dbt --version` in every step process to choose its CLI flags. That command imports
+    every installed adapter and asks PyPI for newer releases: seconds per step (about 10 s with the seven
+    adapters floe supports installed), or a network timeout where PyPI is unreachable. When the executable
+    is dbt-core's own console script next to this Python, its version is dbt-core's package version.
+    """
+
+    @functools.cached_property
+    def _cli_version(self) -> version.Version:
+        local = _dbt_core_version(Path(self.dbt_executable))
+        return local if local is not None else super()._cli_version
+
+
+def _dbt_core_version(executable: Path) -> version.Version | None:
+    if executable.parent != Path(sys.executable).parent:
+        return None
+    try:
+        script = executable.read_text(encoding="utf-8", errors="replace")[:2000]
+        if "from dbt.cli.main import cli" not in script:  # e.g. another dbt engine under the same name
+            return None
+        return version.parse(importlib.metadata.version("dbt-core"))
+    except (OSError, importlib.metadata.PackageNotFoundError, version.InvalidVersion):
+        return None
+
+
 def dbt_resource(artifacts: CompiledArtifacts) -> DbtCliResource:
     """dbt on the generated profiles.yml, the active target and the dbt next to this Python."""
     assert artifacts.dbt is not None
@@ -66,7 +100,7 @@ def dbt_resource(artifacts: CompiledArtifacts) -> DbtCliResource:
     if database is not None:
         # dbt-duckdb does not create missing folders; a fresh checkout has no .floe/ for the database yet.
         database.parent.mkdir(parents=True, exist_ok=True)
-    return DbtCliResource(
+    return FloeDbtCliResource(
         project_dir=str(artifacts.resolve(artifacts.dbt.project_dir)),
         profiles_dir=str(artifacts.resolve(artifacts.dbt.profiles_dir)),
         profile=artifacts.dbt.profile_name,

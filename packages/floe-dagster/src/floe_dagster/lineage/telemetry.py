@@ -22,8 +22,8 @@ from floe_dagster.lineage.emitter import LineageEmitter
 from floe_dagster.lineage.settings import LineageSettings
 from floe_dagster.lineage.transports import build_transport
 from floe_dagster.logging import configure_logging
-from floe_dagster.tracing.context import format_span_id, format_trace_id, run_parent
-from floe_dagster.tracing.run_span import FinishedRun, run_span
+from floe_dagster.tracing.context import FinishedRun, format_span_id, format_trace_id, run_parent
+from floe_dagster.tracing.run_span import run_span
 from floe_dagster.tracing.runtime import TracingRuntime
 from floe_dagster.tracing.settings import TraceSettings
 
@@ -112,11 +112,14 @@ class Telemetry:
         return self._tracing.export_finished(span)
 
     def flush(self) -> None:
-        """End of a step: bounded wait so events and spans leave before a step process exits."""
+        """End of a step: bounded wait so events and spans leave before a step process exits.
+
+        Both drain at once, so a step waits for the slower of the two budgets, not their sum."""
+        spans = self._tracing.begin_flush() if self._tracing is not None else None
         if self._emitter is not None:
             self._emitter.flush()
-        if self._tracing is not None:
-            self._tracing.flush()
+        if spans is not None:
+            spans.wait()
 
 
 class Materialization:

@@ -10,10 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
+from typing import Literal
 
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+RunOutcome = Literal["success", "failure", "canceled"]
+
+
+@dataclass(frozen=True)
+class FinishedRun:
+    run_id: str
+    job_name: str
+    outcome: RunOutcome
+    started_at: float  # epoch seconds, from the run record
+    ended_at: float
+    partition_key: str | None = None
 
 
 def run_trace_id(run_id: str) -> int:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from dagster import (
     DagsterRunStatus,
@@ -30,9 +31,11 @@ from dagster import (
 )
 from dagster._core.storage.dagster_run import RunRecord
 
-from floe_dagster.lineage.telemetry import Telemetry
 from floe_dagster.logging import get_logger
-from floe_dagster.tracing.run_span import FinishedRun, RunOutcome
+from floe_dagster.tracing.context import FinishedRun, RunOutcome
+
+if TYPE_CHECKING:  # the telemetry stack is imported on the first tick, not when definitions load
+    from floe_dagster.lineage.telemetry import Telemetry
 
 SENSOR_NAME = "floe_run_spans"
 LOOKBACK_SECONDS = 3600.0
@@ -64,7 +67,7 @@ class Cursor:
         return json.dumps({"mark": self.mark, "recent": sorted(self.recent)})
 
 
-def run_span_sensor(telemetry: Telemetry) -> SensorDefinition:
+def run_span_sensor(telemetry: Callable[[], Telemetry]) -> SensorDefinition:
     @sensor(
         name=SENSOR_NAME,
         minimum_interval_seconds=15,
@@ -74,7 +77,7 @@ def run_span_sensor(telemetry: Telemetry) -> SensorDefinition:
     )
     def floe_run_spans(context: SensorEvaluationContext) -> SkipReason:
         try:
-            exported = _export_finished_runs(context, telemetry)
+            exported = _export_finished_runs(context, telemetry())
         except Exception as exc:  # observability never breaks anything, not even a sensor tick
             log.warning("run span export failed", error=f"{type(exc).__name__}: {exc}")
             return SkipReason(f"run span export failed: {type(exc).__name__}")

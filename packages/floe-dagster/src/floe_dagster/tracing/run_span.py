@@ -9,27 +9,13 @@ and handed to the exporter. The SDK's tracer cannot do this: it always draws fre
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
-from floe_dagster.tracing.context import run_span_id, run_trace_id
-
-RunOutcome = Literal["success", "failure", "canceled"]
-
-
-@dataclass(frozen=True)
-class FinishedRun:
-    run_id: str
-    job_name: str
-    outcome: RunOutcome
-    started_at: float  # epoch seconds, from the run record
-    ended_at: float
-    partition_key: str | None = None
+from floe_dagster.tracing.context import FinishedRun, run_span_id, run_trace_id
 
 
 def run_span(run: FinishedRun, resource: Resource, attributes: Mapping[str, str]) -> ReadableSpan:

@@ -2,16 +2,22 @@
 
 A private provider (not the global one) so floe neither fights with nor depends on a user's OTel setup.
 Export runs on BatchSpanProcessor's thread; a failing or silent collector produces ONE warning per process
-(the exporter's own per-batch log lines are silenced) and flushes stop waiting for it.
+(the exporter's own per-batch log lines are silenced). A dead collector costs a run at most one bounded
+flush: one attempt per export (no retry loop), then batches are dropped without a connection for
+`RETRY_AFTER_SECONDS` before one is tried again; flushes and the exit hook never wait for it.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Sequence
+from typing import Any
 
+import requests
 import structlog
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -23,6 +29,20 @@ from floe_dagster.tracing.settings import TraceSettings
 log = structlog.get_logger("floe.tracing")
 
 _EXPORTER_LOGGERS = ("opentelemetry.exporter.otlp", "opentelemetry.sdk.trace.export")
+RETRY_AFTER_SECONDS = 30.0  # a collector that failed is tried again after this long
+
+
+class EndpointUnavailableError(RuntimeError):
+    """Raised instead of requests' connection errors, which the OTLP HTTP exporter retries with backoff
+    until its timeout; this one it reports at once. Retry policy belongs to `_GuardedExporter`."""
+
+
+class _OneAttemptSession(requests.Session):
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        try:
+            return super().request(*args, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise EndpointUnavailableError(type(exc).__name__) from None
 
 
 class _GuardedExporter(SpanExporter):
@@ -33,10 +53,18 @@ class _GuardedExporter(SpanExporter):
         self._label = label
         self._lock = threading.Lock()
         self.unhealthy = False
+        self._warned = False
+        self._retry_at = 0.0
         self.exported = 0
         self.failed = 0
+        self.attempts = 0
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        with self._lock:
+            if self.unhealthy and time.monotonic() < self._retry_at:
+                self.failed += len(spans)  # dropped: the collector failed moments ago
+                return SpanExportResult.FAILURE
+            self.attempts += 1
         try:
             result = self._inner.export(spans)
             reason = "export rejected or not answered"
@@ -45,19 +73,22 @@ class _GuardedExporter(SpanExporter):
         with self._lock:
             if result == SpanExportResult.SUCCESS:
                 self.exported += len(spans)
+                self.unhealthy = False
             else:
                 self.failed += len(spans)
                 self.mark_unhealthy(reason)
         return result
 
     def mark_unhealthy(self, reason: str) -> None:
-        if not self.unhealthy:
-            self.unhealthy = True
+        self._retry_at = time.monotonic() + RETRY_AFTER_SECONDS
+        if not self._warned:
+            self._warned = True
             log.warning(
                 "otlp trace endpoint unreachable; spans are dropped, the run continues",
                 endpoint=self._label,
                 reason=reason,
             )
+        self.unhealthy = True
 
     def shutdown(self) -> None:
         with contextlib.suppress(Exception):
@@ -71,7 +102,8 @@ class TracingRuntime:
     def __init__(self, settings: TraceSettings) -> None:
         self.settings = settings
         resource = Resource.create({"service.name": settings.service_name, **settings.attributes})
-        self.provider = TracerProvider(resource=resource)
+        # floe's exit hook replaces the SDK's, which would wait up to 30 s for a dead collector
+        self.provider = TracerProvider(resource=resource, shutdown_on_exit=False)
         self._exporter: _GuardedExporter | None = None
         self._processor: BatchSpanProcessor | None = None
         if settings.endpoint:
@@ -84,6 +116,7 @@ class TracingRuntime:
                 export_timeout_millis=int(settings.timeout_seconds * 1000),
             )
             self.provider.add_span_processor(self._processor)
+            atexit.register(self._shutdown_at_exit)
         self.tracer: Tracer = self.provider.get_tracer("floe")
 
     @property
@@ -98,12 +131,44 @@ class TracingRuntime:
         return True
 
     def flush(self) -> None:
-        """Bounded wait for queued spans; skipped once the collector has proven dead."""
+        self.begin_flush().wait()
+
+    def begin_flush(self) -> FlushWaiter:
+        """Start exporting what is queued; the waiter waits at most `flush_timeout_seconds` from now.
+
+        The SDK's force_flush ignores its timeout (it exports everything on the caller's thread), so it
+        runs on a helper thread; a collector that has not answered by the deadline is marked dead."""
         if self._exporter is None or self._exporter.unhealthy:
+            return FlushWaiter(None, 0.0, None)
+        thread = threading.Thread(target=self.provider.force_flush, name="floe-span-flush", daemon=True)
+        thread.start()
+        return FlushWaiter(thread, self.settings.flush_timeout_seconds, self._exporter)
+
+    def _shutdown_at_exit(self) -> None:
+        """Last spans leave within one flush budget; nothing is waited for once the collector failed."""
+        if self._processor is None or self._exporter is None or self._exporter.unhealthy:
             return
-        budget = self.settings.flush_timeout_seconds
-        if not self.provider.force_flush(timeout_millis=int(budget * 1000)):
-            self._exporter.mark_unhealthy(f"did not answer within {budget:g}s")
+        # the SDK's shutdown joins its worker for up to 30 s: bounded here, like every flush
+        thread = threading.Thread(target=self._processor.shutdown, name="floe-span-shutdown", daemon=True)
+        thread.start()
+        thread.join(self.settings.flush_timeout_seconds)
+
+
+class FlushWaiter:
+    def __init__(
+        self, thread: threading.Thread | None, budget: float, exporter: _GuardedExporter | None
+    ) -> None:
+        self._thread = thread
+        self._budget = budget
+        self._deadline = time.monotonic() + budget
+        self._exporter = exporter
+
+    def wait(self) -> None:
+        if self._thread is None or self._exporter is None:
+            return
+        self._thread.join(max(self._deadline - time.monotonic(), 0.0))
+        if self._thread.is_alive():
+            self._exporter.mark_unhealthy(f"did not answer within {self._budget:g}s")
 
 
 def _otlp_exporter(settings: TraceSettings) -> SpanExporter:
@@ -119,4 +184,4 @@ def _otlp_exporter(settings: TraceSettings) -> SpanExporter:
         endpoint = (
             endpoint.rstrip("/") + "/v1/traces"
         )  # base collector URL given, as OTEL_EXPORTER_OTLP_ENDPOINT
-    return HttpExporter(endpoint=endpoint, timeout=settings.timeout_seconds)
+    return HttpExporter(endpoint=endpoint, timeout=settings.timeout_seconds, session=_OneAttemptSession())
