@@ -12,7 +12,6 @@ import threading
 from collections.abc import MutableMapping
 from typing import Any
 
-import structlog
 from opentelemetry import trace
 
 from floe_dagster.tracing.context import format_span_id, format_trace_id
@@ -30,6 +29,8 @@ def add_trace_context(_logger: object, _method: str, event_dict: MutableMapping[
 
 
 def configure_logging() -> None:
+    import structlog
+
     with _lock:
         if structlog.is_configured():
             processors = list(structlog.get_config()["processors"])
@@ -53,5 +54,21 @@ def configure_logging() -> None:
 
 
 def get_logger(name: str) -> Any:
-    configure_logging()
-    return structlog.get_logger(name)
+    return _LazyLogger(name)
+
+
+class _LazyLogger:
+    """A structlog logger made on first use. Modules loaded with the definitions hold one: structlog (and
+    rich, which it imports) cost every Dagster process ~6 MB, and most never log through floe."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._logger: Any = None
+
+    def __getattr__(self, method: str) -> Any:
+        if self._logger is None:
+            import structlog
+
+            configure_logging()
+            self._logger = structlog.get_logger(self._name)
+        return getattr(self._logger, method)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 
-import structlog
 from dagster import (
     AssetKey,
     DefaultScheduleStatus,
@@ -32,8 +31,9 @@ from floe_core.spec.orchestration import OrchestrationConfig
 from floe_core.spec.orchestration.schedules import ScheduleConfig
 
 from floe_dagster.jobs import BuiltJob
+from floe_dagster.logging import get_logger
 
-log = structlog.get_logger("floe.schedules")
+log = get_logger("floe.schedules")
 FLOE_SCHEDULE_TAG = "floe/schedule"
 
 
