@@ -146,7 +146,11 @@ def summarize(
     base = next(s for s in sides if s.name == baseline)
     result: dict[str, object] = {"name": name, "target": target, "pairs": len(base.samples), "sides": {}}
     for side in sides:
-        entry: dict[str, object] = {"seconds": side.stat("seconds"), "max_rss_mb": side.stat("max_rss_mb")}
+        entry: dict[str, object] = {
+            "seconds": side.stat("seconds"),
+            "max_rss_mb": side.stat("max_rss_mb"),
+            "samples_seconds": [round(x.seconds, 2) for x in side.samples],
+        }
         if side is not base:
             entry["time_ratio_vs_" + baseline] = (
                 side.stat("seconds")["median"] / base.stat("seconds")["median"]
@@ -203,7 +207,8 @@ def jobs_block(project: SyntheticProject, n_jobs: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bench_jobs(n_models: int) -> dict[str, object]:
+def bench_load_with_jobs(n_models: int) -> list[dict[str, object]]:
+    """plain, floe and floe with 50 jobs in one alternation: the floe samples serve both comparisons."""
     project, artifacts = prepared(n_models)
     jobs_yaml = project.root / "floe_jobs.yaml"
     jobs_yaml.write_text((project.root / "floe.yaml").read_text() + jobs_block(project, N_JOBS))
@@ -212,7 +217,10 @@ def bench_jobs(n_models: int) -> dict[str, object]:
         compile_project(project, "floe_jobs.yaml", ".floe_jobs")
     sides = alternate(
         {
-            "floe_no_jobs": lambda: run_process(
+            "plain_dagster_dbt": lambda: run_process(
+                validate_cmd("plain_definitions.py"), plain_env(project, artifacts), project.root
+            ),
+            "floe": lambda: run_process(
                 validate_cmd("floe_definitions.py"),
                 floe_defaults_env(BENCH_ARTIFACTS=str(artifacts)),
                 project.root,
@@ -224,9 +232,24 @@ def bench_jobs(n_models: int) -> dict[str, object]:
             ),
         }
     )
-    return summarize(
-        f"load_{n_models}_with_{N_JOBS}_jobs", sides, "floe_no_jobs", "with jobs / without <= 1.2", 1.2
-    )
+    by_name = {side.name: side for side in sides}
+    return [
+        summarize(
+            f"load_{n_models}",
+            [by_name["plain_dagster_dbt"], by_name["floe"]],
+            "plain_dagster_dbt",
+            "floe/plain ratio <= 1.0 (time and RSS)",
+            1.0,
+            metrics=("seconds", "max_rss_mb"),
+        ),
+        summarize(
+            f"load_{n_models}_with_{N_JOBS}_jobs",
+            [by_name["floe"], by_name[f"floe_{N_JOBS}_jobs"]],
+            "floe",
+            "with jobs / without <= 1.2",
+            1.2,
+        ),
+    ]
 
 
 def materialize_cmd(defs_file: str) -> list[str]:
@@ -401,8 +424,7 @@ def machine() -> dict[str, object]:
 
 MEASUREMENTS: dict[str, Callable[[], list[dict[str, object]]]] = {
     "load_small": lambda: [bench_load(SIZES[0])],
-    "load_large": lambda: [bench_load(SIZES[1])],
-    "load_jobs": lambda: [bench_jobs(SIZES[1])],
+    "load_large": lambda: bench_load_with_jobs(SIZES[1]),
     "run": lambda: bench_run(RUN_MODELS),
     "backfill": lambda: [bench_backfill(BACKFILL_DAYS)],
 }

@@ -62,8 +62,9 @@ def apply_orchestration(
     """Everything floe.yaml's orchestration section adds; FloeValidationError listing all problems."""
     config = artifacts.spec.orchestration
     partitions = build_partitions(config)
-    graph = asset_graph([*python_assets, *_resolvable(external), *dbt_assets])
-    rules = resolve_rules(config, graph, partitions)
+    # An asset graph costs about 0.1 ms per asset (0.5 s at 5000 dbt models): built only for what selects.
+    before = [*python_assets, *_resolvable(external), *dbt_assets]
+    rules = resolve_rules(config, asset_graph(before if config.assets else []), partitions)
     issues: list[Issue] = list(rules.issues)
     dbt = list(dbt_assets)
     uid_keys = _dbt_keys_by_unique_id(dbt)
@@ -72,10 +73,11 @@ def apply_orchestration(
     python = [a for a in rules.apply(python_assets, set_partitions=True) if isinstance(a, AssetsDefinition)]
     ext = [_external(a, rules) for a in external]
     dbt = [a for a in rules.apply(dbt, set_partitions=False) if isinstance(a, AssetsDefinition)]
-    final = asset_graph([*python, *_resolvable(ext), *dbt])
-    jobs = build_jobs(config, final, artifacts.root, resource_keys)
+    after = [*python, *_resolvable(ext), *dbt]
+    jobs = build_jobs(config, asset_graph(after if config.jobs else []), artifacts.root, resource_keys)
     issues += jobs.issues
-    sensors = build_sensors(config, jobs.jobs, final.get_all_asset_keys(), artifacts.root)
+    keys = {k for a in after for k in _keys_of(a)}
+    sensors = build_sensors(config, jobs.jobs, keys, artifacts.root)
     issues += sensors.issues
     issues += validate_backfills(config, jobs.jobs)
     if issues:
@@ -90,6 +92,10 @@ def apply_orchestration(
         sensors=[*sensors.sensors, *([automation] if automation else [])],
         built_jobs=jobs.jobs,
     )
+
+
+def _keys_of(asset: AssetsDefinition | AssetSpec) -> Collection[AssetKey]:
+    return [asset.key] if isinstance(asset, AssetSpec) else asset.keys
 
 
 def _resolvable(external: Sequence[External]) -> list[AssetsDefinition | AssetSpec]:
