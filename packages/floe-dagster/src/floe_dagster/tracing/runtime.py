@@ -14,7 +14,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import requests
@@ -138,20 +138,19 @@ class TracingRuntime:
 
         The SDK's force_flush ignores its timeout (it exports everything on the caller's thread), so it
         runs on a helper thread; a collector that has not answered by the deadline is marked dead."""
-        if self._exporter is None or self._exporter.unhealthy:
-            return FlushWaiter(None, 0.0, None)
-        thread = threading.Thread(target=self.provider.force_flush, name="floe-span-flush", daemon=True)
-        thread.start()
-        return FlushWaiter(thread, self.settings.flush_timeout_seconds, self._exporter)
+        return self._in_background(self.provider.force_flush, "floe-span-flush")
 
     def _shutdown_at_exit(self) -> None:
         """Last spans leave within one flush budget; nothing is waited for once the collector failed."""
-        if self._processor is None or self._exporter is None or self._exporter.unhealthy:
-            return
-        # the SDK's shutdown joins its worker for up to 30 s: bounded here, like every flush
-        thread = threading.Thread(target=self._processor.shutdown, name="floe-span-shutdown", daemon=True)
+        if self._processor is not None:  # the SDK's shutdown would join its worker for up to 30 s
+            self._in_background(self._processor.shutdown, "floe-span-shutdown").wait()
+
+    def _in_background(self, action: Callable[[], object], name: str) -> FlushWaiter:
+        if self._exporter is None or self._exporter.unhealthy:
+            return FlushWaiter(None, 0.0, None)
+        thread = threading.Thread(target=action, name=name, daemon=True)
         thread.start()
-        thread.join(self.settings.flush_timeout_seconds)
+        return FlushWaiter(thread, self.settings.flush_timeout_seconds, self._exporter)
 
 
 class FlushWaiter:
