@@ -36,6 +36,7 @@ from floe_dagster.lineage.dbt_index import DbtKeyIndex, dbt_unique_ids, index_as
 from floe_dagster.lineage.dbt_log_tail import DbtLogTail
 from floe_dagster.lineage.dbt_observer import DbtRunObserver
 from floe_dagster.lineage.manifest import manifest_view
+from floe_dagster.lineage.steady_gc import older_objects_frozen
 from floe_dagster.lineage.telemetry import DagsterRun, MaterializationSpec, Telemetry
 from floe_dagster.logging import get_logger
 
@@ -63,6 +64,13 @@ class ObservationRuntime:
         return DbtEventIterator(self._observed_dbt(context, invocation, started), invocation)
 
     def _observed_dbt(
+        self, context: AssetExecutionContext, invocation: DbtCliInvocation, started: datetime
+    ) -> Iterator[Any]:
+        # Full collections of the code location's objects would stall dbt's event stream: see steady_gc
+        with older_objects_frozen():
+            yield from self._observed_dbt_events(context, invocation, started)
+
+    def _observed_dbt_events(
         self, context: AssetExecutionContext, invocation: DbtCliInvocation, started: datetime
     ) -> Iterator[Any]:
         # dbt is still starting up: set up exporters now rather than on its first node's event
