@@ -16,11 +16,10 @@ from dagster import (
     materialize,
 )
 from floe_dagster import FloeDefinitions
-from floe_dagster.dbt_assets import build_dbt_assets
-from floe_dagster.locate import load_artifacts, load_manifest
+from floe_dagster.dbt_assets import build_dbt_assets, dbt_project_specs
+from floe_dagster.locate import load_artifacts
 from floe_dagster.observability import Observability
 from floe_dagster.resources import dbt_resource
-from floe_dagster.translator import FloeDbtTranslator
 
 pytestmark = pytest.mark.slow
 
@@ -100,12 +99,13 @@ def test_broken_model_fails_its_asset_skips_downstream_runs_the_rest(compiled: C
 def test_partitions_split_dbt_into_one_multi_asset_per_definition(compiled: Callable[[str], Path]) -> None:
     artifacts_path = compiled("shop")
     artifacts = load_artifacts(artifacts_path)
-    manifest = load_manifest(artifacts_path.parent / "dbt" / "manifest.json")
     daily = DailyPartitionsDefinition(start_date="2024-01-01")
     regions = StaticPartitionsDefinition(["eu", "us"])
     chosen = {"model.shop.partition_probe": daily, "model.shop.customer_payments": regions}
     observer = Observability.from_artifacts(artifacts)
-    built = build_dbt_assets(manifest, FloeDbtTranslator(), observer, chosen.get)
+    project = dbt_project_specs(artifacts)
+    assert project is not None
+    built = build_dbt_assets(project, observer, chosen.get)
     by_pdef = {a.partitions_def: {k.to_user_string() for k in a.keys} for a in built}
     assert len(built) == 3 and len({a.op.name for a in built}) == 3
     assert by_pdef[daily] == {"partition_probe"}

@@ -12,7 +12,7 @@ from typing import Any
 from dagster import AssetKey, Definitions
 from dagster_dbt import DagsterDbtTranslator
 
-from floe_dagster.dbt_assets import ASSET_RESOURCE_TYPES, TRANSLATOR_METADATA_KEY, UNIQUE_ID_METADATA_KEY
+from floe_dagster.dbt_specs import ASSET_RESOURCE_TYPES, TRANSLATOR_METADATA_KEY, UNIQUE_ID_METADATA_KEY
 
 KeyFor = Callable[[Mapping[str, Any]], AssetKey]
 

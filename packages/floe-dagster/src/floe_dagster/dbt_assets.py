@@ -1,15 +1,17 @@
 """The dbt project as Dagster assets: one asset per model, seed and snapshot, dbt tests as asset checks.
 
-dagster-dbt's `@dbt_assets` does the heavy lifting (deps through ephemeral models, checks, event stream).
-floe adds: the translator (source mapping, owners, classifications), one multi-asset per distinct
-partitions definition (Dagster allows one per multi-asset), and the partition handed to dbt as --vars.
+dagster-dbt does the heavy lifting: its spec builder (deps through ephemeral models, checks; see dbt_specs,
+which keeps the specs across loads) and its CLI resource (selection, event stream). `dbt_multi_asset` is
+`@dbt_assets` fed with those specs. floe adds: the translator (source mapping, owners, classifications),
+one multi-asset per distinct partitions definition (Dagster allows one per multi-asset), and the partition
+handed to dbt as --vars.
 """
 
 # No `from __future__ import annotations`: Dagster inspects the compute function's `context` annotation
 # at definition time and needs the real class, not a string.
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,33 +20,23 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    BackfillPolicy,
     PartitionsDefinition,
     TimeWindowPartitionsDefinition,
+    multi_asset,
 )
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliResource
+from dagster_dbt.asset_utils import DAGSTER_DBT_SELECT_METADATA_KEY
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import FloeError
 
-from floe_dagster.locate import DbtManifest, load_manifest
+from floe_dagster import spec_cache
+from floe_dagster.dbt_specs import UNIQUE_ID_METADATA_KEY, DbtProjectSpecs, manifest_sources
 from floe_dagster.observability import Observability
 from floe_dagster.translator import FloeDbtTranslator, asset_key_from_path
 
 DBT_RESOURCE_KEY = "dbt"
-UNIQUE_ID_METADATA_KEY = "dagster_dbt/unique_id"
-MANIFEST_METADATA_KEY = "dagster_dbt/manifest"
-TRANSLATOR_METADATA_KEY = "dagster_dbt/dagster_dbt_translator"
-ASSET_RESOURCE_TYPES = frozenset({"model", "seed", "snapshot"})
 PartitionsFor = Callable[[str], PartitionsDefinition | None]
-
-
-def dbt_asset_unique_ids(manifest: DbtManifest) -> list[str]:
-    """Unique ids of the nodes that become assets: models (not ephemeral), seeds, snapshots."""
-    return sorted(
-        uid
-        for uid, node in manifest.data["nodes"].items()
-        if node.get("resource_type") in ASSET_RESOURCE_TYPES
-        and (node.get("config") or {}).get("materialized") != "ephemeral"
-    )
 
 
 @dataclass
@@ -52,44 +44,39 @@ class _Slice:
     """The nodes sharing one partitions definition, i.e. one multi-asset."""
 
     partitions_def: PartitionsDefinition | None
-    unique_ids: list[str] = field(default_factory=list)
+    specs: list[AssetSpec] = field(default_factory=list)
 
 
 def build_dbt_assets(
-    manifest: DbtManifest,
-    translator: FloeDbtTranslator,
-    observer: Observability,
-    partitions_for: PartitionsFor | None = None,
+    project: DbtProjectSpecs, observer: Observability, partitions_for: PartitionsFor | None = None
 ) -> list[AssetsDefinition]:
-    """One `@dbt_assets` multi-asset per distinct partitions definition; each node lands in exactly one."""
-    slices = _slices(manifest, partitions_for or (lambda _uid: None))
-    base = _op_name(manifest.project_name or "project")
+    """One dbt multi-asset per distinct partitions definition; each node lands in exactly one."""
+    slices = _slices(project, partitions_for or (lambda _uid: None))
+    base = _op_name(project.project_name or "project")
     if len(slices) == 1:
         only = slices[0]
-        return [
-            _multi_asset(
-                manifest, translator, observer, name=f"dbt_{base}", select="fqn:*", pdef=only.partitions_def
-            )
-        ]
-    built = []
-    for index, piece in enumerate(slices):
-        select = " ".join(_fqn_selector(manifest, uid) for uid in piece.unique_ids)
-        name = f"dbt_{base}" if piece.partitions_def is None else f"dbt_{base}_{index}"
-        built.append(
-            _multi_asset(manifest, translator, observer, name=name, select=select, pdef=piece.partitions_def)
+        return [dbt_multi_asset(project, only.specs, observer, name=f"dbt_{base}", pdef=only.partitions_def)]
+    return [
+        dbt_multi_asset(
+            project,
+            piece.specs,
+            observer,
+            name=f"dbt_{base}" if piece.partitions_def is None else f"dbt_{base}_{index}",
+            pdef=piece.partitions_def,
         )
-    return built
+        for index, piece in enumerate(slices)
+    ]
 
 
-def _slices(manifest: DbtManifest, partitions_for: PartitionsFor) -> list[_Slice]:
+def _slices(project: DbtProjectSpecs, partitions_for: PartitionsFor) -> list[_Slice]:
     slices: list[_Slice] = []
-    for uid in dbt_asset_unique_ids(manifest):
-        pdef = partitions_for(uid)
+    for spec in project.specs:
+        pdef = partitions_for(project.unique_id(spec))
         target = next((s for s in slices if _same(s.partitions_def, pdef)), None)
         if target is None:
             target = _Slice(pdef)
             slices.append(target)
-        target.unique_ids.append(uid)
+        target.specs.append(spec)
     return slices or [_Slice(None)]
 
 
@@ -102,30 +89,36 @@ def _same(a: PartitionsDefinition | None, b: PartitionsDefinition | None) -> boo
         return False
 
 
-def _fqn_selector(manifest: DbtManifest, unique_id: str) -> str:
-    return "fqn:" + ".".join(manifest.data["nodes"][unique_id]["fqn"])
-
-
 def _op_name(raw: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", raw)
 
 
-def _multi_asset(
-    manifest: DbtManifest,
-    translator: FloeDbtTranslator,
+def dbt_multi_asset(
+    project: DbtProjectSpecs,
+    specs: Sequence[AssetSpec],
     observer: Observability,
     *,
     name: str,
-    select: str,
     pdef: PartitionsDefinition | None,
 ) -> AssetsDefinition:
-    @dbt_assets(
-        manifest=manifest.data,
-        select=select,
+    """What dagster-dbt's `@dbt_assets` builds, from specs floe already has (see dbt_specs):
+    the same multi-asset arguments, op tags and backfill policy (tests/dagster/test_dbt_parity.py)."""
+    keys = {s.key for s in specs}
+    checks = [c for c in project.check_specs if c.asset_key in keys]
+    every = len(specs) == len(project.specs)
+    select = "fqn:*" if every else " ".join(_fqn_selector(project, s) for s in specs)
+    time_window = isinstance(pdef, TimeWindowPartitionsDefinition)
+
+    @multi_asset(
         name=name,
-        partitions_def=pdef,
-        dagster_dbt_translator=translator,
+        specs=list(specs),
+        check_specs=checks,
+        can_subset=True,
         required_resource_keys={DBT_RESOURCE_KEY},
+        partitions_def=pdef,
+        op_tags={DAGSTER_DBT_SELECT_METADATA_KEY: select},
+        backfill_policy=BackfillPolicy.single_run() if time_window else None,
+        allow_arbitrary_check_specs=True,
     )
     def _dbt_build(context: AssetExecutionContext) -> Iterator[Any]:
         dbt: DbtCliResource = getattr(context.resources, DBT_RESOURCE_KEY)
@@ -133,6 +126,10 @@ def _multi_asset(
         yield from observer.observe_dbt(context, invocation)
 
     return _dbt_build
+
+
+def _fqn_selector(project: DbtProjectSpecs, spec: AssetSpec) -> str:
+    return "fqn:" + ".".join(project.nodes[project.unique_id(spec)].fqn)
 
 
 def partition_vars(context: AssetExecutionContext) -> dict[str, str]:
@@ -166,55 +163,52 @@ def _is_time_partitioned(pdef: PartitionsDefinition | None) -> bool:
     )
 
 
-def dbt_project_assets(
-    artifacts: CompiledArtifacts, observer: Observability, partitions_for: PartitionsFor | None = None
-) -> list[AssetsDefinition]:
-    """The compiled dbt project's assets ([] when floe.yaml has no dbt transform)."""
+def dbt_project_specs(artifacts: CompiledArtifacts) -> DbtProjectSpecs | None:
+    """The compiled dbt project's specs (None when floe.yaml has no dbt transform); see spec_cache."""
     if artifacts.dbt is None:
         if artifacts.spec.dbt_transform is not None:
             raise FloeError(
                 f"compiled artifacts for {artifacts.resolve(artifacts.spec_path)} have no dbt section although"
                 " floe.yaml has a dbt transform: run `floe compile`"
             )
-        return []
-    manifest = load_manifest(artifacts.resolve(artifacts.dbt.manifest_path))
-    translator = FloeDbtTranslator(
-        source_keys=mapped_sources(artifacts, manifest),
+        return None
+    translator = floe_translator(artifacts)
+    manifest_path = artifacts.resolve(artifacts.dbt.manifest_path)
+    project = spec_cache.cached(manifest_path, translator)
+    if project is None:  # a typo in floe.yaml is reported before the (slow) build
+        _check_mapped_sources(artifacts, manifest_sources(manifest_path))
+        project = spec_cache.build_and_cache(manifest_path, translator)
+    _check_mapped_sources(artifacts, project.sources)
+    return project
+
+
+def floe_translator(artifacts: CompiledArtifacts) -> FloeDbtTranslator:
+    """The translator floe.yaml configures: source mapping and governance classifications."""
+    return FloeDbtTranslator(
+        source_keys={k: asset_key_from_path(v) for k, v in artifacts.spec.orchestration.dbt.sources.items()},
         classifications=artifacts.spec.governance.classifications,
     )
-    return build_dbt_assets(manifest, translator, observer, partitions_for)
 
 
-def mapped_sources(artifacts: CompiledArtifacts, manifest: DbtManifest) -> dict[str, AssetKey]:
-    """`orchestration.dbt.sources`, checked against the manifest's sources."""
-    known = {f"{s['source_name']}.{s['name']}" for s in manifest.data["sources"].values()}
-    mapping = artifacts.spec.orchestration.dbt.sources
-    for name, key in mapping.items():
+def _check_mapped_sources(artifacts: CompiledArtifacts, known: frozenset[str]) -> None:
+    """`orchestration.dbt.sources` names must be sources of the dbt project."""
+    for name, key in artifacts.spec.orchestration.dbt.sources.items():
         if name not in known:
             raise FloeError(
                 f"{artifacts.resolve(artifacts.spec_path)}: orchestration.dbt.sources: {name!r} (mapped to"
                 f" {key!r}) is not a source of the dbt project; expected one of: {', '.join(sorted(known)) or 'none'}"
             )
-    return {name: asset_key_from_path(key) for name, key in mapping.items()}
 
 
-def dbt_origins(assets_defs: Sequence[AssetsDefinition]) -> dict[AssetKey, str]:
+def dbt_origins(
+    assets_defs: Sequence[AssetsDefinition], project: DbtProjectSpecs | None
+) -> dict[AssetKey, str]:
     """Asset key -> 'dbt model model.x.y (models/y.sql)', for duplicate-key errors."""
     origins: dict[AssetKey, str] = {}
     for assets_def in assets_defs:
         for spec in assets_def.specs:
             uid = str(spec.metadata.get(UNIQUE_ID_METADATA_KEY, spec.key.to_user_string()))
-            node = assets_def_node(spec)
-            kind = node.get("resource_type", "node")
-            origins[spec.key] = f"dbt {kind} {uid} ({node.get('original_file_path', '?')})"
+            node = project.nodes.get(uid) if project else None
+            kind = node.resource_type if node else "node"
+            origins[spec.key] = f"dbt {kind} {uid} ({node.original_file_path if node else '?'})"
     return origins
-
-
-def assets_def_node(spec: AssetSpec) -> Mapping[str, Any]:
-    wrapper = spec.metadata.get(MANIFEST_METADATA_KEY)
-    uid = spec.metadata.get(UNIQUE_ID_METADATA_KEY)
-    manifest = getattr(wrapper, "manifest", None)
-    if not isinstance(manifest, Mapping) or not isinstance(uid, str):
-        return {}
-    node: Mapping[str, Any] = manifest.get("nodes", {}).get(uid, {})
-    return node

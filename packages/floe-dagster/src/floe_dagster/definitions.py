@@ -8,10 +8,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dagster import Definitions
+from dagster import AssetsDefinition, Definitions
 from floe_core.artifacts import CompiledArtifacts
 
-from floe_dagster.dbt_assets import PartitionsFor, dbt_origins, dbt_project_assets
+from floe_dagster.dbt_assets import PartitionsFor, build_dbt_assets, dbt_origins, dbt_project_specs
 from floe_dagster.locate import find_artifacts, load_artifacts
 from floe_dagster.modules import load_asset_modules, reject_duplicates
 from floe_dagster.observability import Observability
@@ -37,15 +37,20 @@ def build_definitions(
     python = load_asset_modules(
         artifacts.spec.orchestration.asset_modules, artifacts.root, artifacts.resolve(artifacts.spec_path)
     )
-    dbt = dbt_project_assets(artifacts, observer, partitions_for)
-    reject_duplicates(python.origins, dbt_origins(dbt))
+    project = dbt_project_specs(artifacts)  # derived once per manifest: see dbt_specs
+
+    def dbt_assets(pf: PartitionsFor | None) -> list[AssetsDefinition]:
+        return [] if project is None else build_dbt_assets(project, observer, pf)
+
+    dbt = dbt_assets(partitions_for)
+    reject_duplicates(python.origins, dbt_origins(dbt, project))
     resources = build_resources(artifacts)
     orch = apply_orchestration(  # floe.yaml orchestration: partitions, rules, jobs, schedules, sensors
         artifacts,
         python.assets,
         python.external,
         dbt,
-        rebuild_dbt=lambda pf: dbt_project_assets(artifacts, observer, pf),
+        rebuild_dbt=dbt_assets,
         resource_keys=resources,
     )
     return Definitions(

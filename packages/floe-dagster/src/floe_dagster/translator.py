@@ -6,6 +6,9 @@ override one concern — group, tags, automation — per key without touching th
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import Any
@@ -35,6 +38,17 @@ class FloeDbtTranslator(DagsterDbtTranslator):
         super().__init__(settings or DagsterDbtTranslatorSettings(enable_asset_checks=True))
         self._source_keys = dict(source_keys or {})
         self._classifications = {model: dict(cols) for model, cols in (classifications or {}).items()}
+
+    def fingerprint(self) -> str:
+        """A digest of everything besides the manifest that the specs this translator builds depend on
+        (the spec cache's key: a changed source mapping or classification must not reuse old specs)."""
+        described = {
+            "class": f"{type(self).__module__}.{type(self).__qualname__}",
+            "settings": dataclasses.asdict(self.settings),
+            "sources": {name: key.path for name, key in sorted(self._source_keys.items())},
+            "classifications": self._classifications,
+        }
+        return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         # floe.yaml's `orchestration.dbt.sources` wins; dbt's meta.dagster.asset_key is handled by super().

@@ -1,0 +1,193 @@
+"""The dbt spec cache (floe_dagster.spec_cache): later loads read the specs instead of rebuilding them and
+never parse the manifest; anything stale, foreign or unwritable falls back to building, never to wrong specs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+from dagster import AssetSpec
+from floe_dagster import spec_cache
+from floe_dagster.dbt_assets import dbt_project_specs, floe_translator
+from floe_dagster.dbt_specs import build_project_specs
+from floe_dagster.locate import load_artifacts
+from floe_dagster.translator import FloeDbtTranslator
+from floe_projects import compile_project
+
+pytestmark = pytest.mark.slow
+
+# A fresh process, as every Dagster process that loads the code location is: specs and how they were had.
+LOAD = textwrap.dedent(
+    """
+    import json, sys, warnings
+    warnings.filterwarnings("ignore")
+    from dagster._core.remote_representation.external_data import RepositorySnap
+    from floe_dagster import FloeDefinitions, locate
+    defs = FloeDefinitions.from_compiled_artifacts(sys.argv[1])
+    repo = defs.get_repository_def()
+    RepositorySnap.from_def(repo)  # what the webserver and `dagster definitions validate` build
+    graph = defs.resolve_asset_graph()
+    dbt = sorted(k.to_user_string() for k in graph.get_all_asset_keys()
+                 if "dagster_dbt/unique_id" in graph.get(k).metadata)
+    print(json.dumps({
+        "manifests_parsed": len(locate._MANIFESTS),
+        "dbt_assets": dbt,
+        "descriptions": {k: graph.get(next(x for x in graph.get_all_asset_keys() if x.to_user_string() == k)).description for k in dbt},
+        "checks": sorted(str(c) for c in graph.asset_check_keys),
+    }))
+    """
+)
+
+RUN = textwrap.dedent(
+    """
+    import sys, warnings
+    warnings.filterwarnings("ignore")
+    from dagster import AssetKey, DagsterInstance
+    from floe_dagster import FloeDefinitions, locate
+    defs = FloeDefinitions.from_compiled_artifacts(sys.argv[1])
+    assert not locate._MANIFESTS, "loading parsed the manifest"
+    keys = [AssetKey(k) for k in ("raw_customers", "raw_payments", "stg_customers", "customer_payments")]
+    with DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=keys)
+    checks = [c.passed for c in result.get_asset_check_evaluations()]
+    print(result.success, len(locate._MANIFESTS), len(checks), all(checks))
+    """
+)
+
+
+def _python(tmp_path: Path, code: str, *args: str) -> str:
+    script = tmp_path / "probe.py"
+    script.write_text(code, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, check=False, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _manifest_path(artifacts_path: Path) -> Path:
+    return artifacts_path.parent / "dbt" / "manifest.json"
+
+
+def test_later_loads_read_the_cache_and_never_parse_the_manifest(
+    compiled: Callable[[str], Path], tmp_path: Path
+) -> None:
+    artifacts = compiled("shop")
+    cache = spec_cache.cache_path(_manifest_path(artifacts))
+    assert not cache.exists()
+
+    first = json.loads(_python(tmp_path, LOAD, str(artifacts)))
+    assert cache.is_file()  # written by the first load after `floe compile`
+    assert first["manifests_parsed"] == 1
+
+    second = json.loads(_python(tmp_path, LOAD, str(artifacts)))
+    assert second["manifests_parsed"] == 0  # not even for the webserver's snapshot
+    assert second == {**first, "manifests_parsed": 0}  # the same assets, descriptions and checks
+    assert {"stg_customers", "customer_payments", "raw_payments"} <= set(second["dbt_assets"])
+    assert second["checks"]
+
+
+def test_a_run_after_a_cache_hit_gives_dbt_the_manifest_when_it_runs(
+    compiled: Callable[[str], Path], tmp_path: Path
+) -> None:
+    artifacts = compiled("shop")
+    _python(tmp_path, LOAD, str(artifacts))  # writes the cache
+    success, parsed, checks, passed = _python(tmp_path, RUN, str(artifacts)).split()
+    assert (success, parsed, passed) == ("True", "1", "True")  # parsed once, when dbt ran
+    assert int(checks) > 0
+    db = artifacts.parent / "shop.duckdb"
+    with duckdb.connect(str(db), read_only=True) as conn:
+        assert conn.execute("select count(*) from main.stg_customers").fetchone()[0] > 0  # type: ignore[index]
+
+
+def test_a_recompiled_manifest_is_not_served_from_the_old_cache(compiled: Callable[[str], Path]) -> None:
+    artifacts_path = compiled("shop")
+    before = dbt_project_specs(load_artifacts(artifacts_path))
+    assert before is not None
+    schema = artifacts_path.parent.parent / "dbt" / "models" / "schema.yml"
+    doc = yaml.safe_load(schema.read_text())
+    model = next(m for m in doc["models"] if m["name"] == "stg_customers")
+    model["description"] = "Customers, renamed after the cache was written"
+    schema.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    compile_project(artifacts_path.parent.parent)
+
+    after = dbt_project_specs(load_artifacts(artifacts_path))
+    assert after is not None
+    assert "renamed after the cache" in (_spec(after.specs, "stg_customers").description or "")
+    reread = spec_cache.read(_manifest_path(artifacts_path), floe_translator(load_artifacts(artifacts_path)))
+    assert reread is not None and "renamed after the cache" in (
+        _spec(reread.specs, "stg_customers").description or ""
+    )
+
+
+def test_other_translator_inputs_do_not_reuse_the_cache(shared: Callable[[str], Path]) -> None:
+    artifacts = load_artifacts(shared("shop"))
+    dbt_project_specs(artifacts)
+    manifest = _manifest_path(shared("shop"))
+    assert spec_cache.read(manifest, floe_translator(artifacts)) is not None
+    reclassified = FloeDbtTranslator(classifications={"stg_customers": {"name": "pii"}})
+    assert spec_cache.read(manifest, reclassified) is None  # governance changed: specs must be rebuilt
+
+
+def test_a_touched_manifest_with_the_same_bytes_still_uses_the_cache(compiled: Callable[[str], Path]) -> None:
+    artifacts = load_artifacts(compiled("shop"))
+    manifest = artifacts.resolve(artifacts.dbt.manifest_path)  # type: ignore[union-attr]
+    dbt_project_specs(artifacts)
+    stat = manifest.stat()
+    os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000_000))  # e.g. copied into an image
+    assert spec_cache.read(manifest, floe_translator(artifacts)) is not None
+    manifest.write_bytes(manifest.read_bytes().replace(b'"stg_customers"', b'"stg_customerz"', 1))
+    assert spec_cache.read(manifest, floe_translator(artifacts)) is None  # same size, other bytes
+
+
+def test_a_corrupt_cache_file_is_ignored_and_rewritten(compiled: Callable[[str], Path]) -> None:
+    artifacts = load_artifacts(compiled("shop"))
+    manifest = artifacts.resolve(artifacts.dbt.manifest_path)  # type: ignore[union-attr]
+    translator = floe_translator(artifacts)
+    cache = spec_cache.cache_path(manifest)
+    cache.write_bytes(b"\x80\x05not a pickle at all")
+    assert spec_cache.read(manifest, translator) is None
+    built = spec_cache.build_and_cache(manifest, translator)
+    again = spec_cache.read(manifest, translator)
+    assert again is not None and [s.key for s in again.specs] == [s.key for s in built.specs]
+
+
+def test_an_unwritable_cache_location_only_costs_the_rebuild(
+    compiled: Callable[[str], Path], tmp_path: Path
+) -> None:
+    artifacts = compiled("shop")
+    spec_cache.cache_path(_manifest_path(artifacts)).mkdir()  # a folder where the file would go
+    loaded = json.loads(_python(tmp_path, LOAD, str(artifacts)))
+    assert "stg_customers" in loaded["dbt_assets"] and loaded["manifests_parsed"] == 1
+
+
+def test_specs_that_do_not_survive_the_round_trip_are_not_cached(compiled: Callable[[str], Path]) -> None:
+    artifacts = load_artifacts(compiled("shop"))
+    manifest = artifacts.resolve(artifacts.dbt.manifest_path)  # type: ignore[union-attr]
+    translator = floe_translator(artifacts)
+    project = build_project_specs(manifest, translator)
+    odd = project.specs[0].merge_attributes(metadata={"computed_by": lambda: "not picklable"})
+    broken = type(project)(
+        project_name=project.project_name,
+        sources=project.sources,
+        nodes=project.nodes,
+        specs=(odd, *project.specs[1:]),
+        check_specs=project.check_specs,
+    )
+    assert spec_cache.write(manifest, translator, broken) is False
+    assert not spec_cache.cache_path(manifest).exists()
+    assert spec_cache.write(manifest, translator, project) is True
+
+
+def _spec(specs: Any, key: str) -> AssetSpec:
+    return next(s for s in specs if s.key.to_user_string() == key)
