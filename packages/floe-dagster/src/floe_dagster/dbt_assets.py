@@ -11,11 +11,12 @@ handed to dbt as --vars.
 # at definition time and needs the real class, not a string.
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dagster import (
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -26,7 +27,10 @@ from dagster import (
     multi_asset,
 )
 from dagster_dbt import DbtCliResource
-from dagster_dbt.asset_utils import DAGSTER_DBT_SELECT_METADATA_KEY
+from dagster_dbt.asset_utils import (
+    DAGSTER_DBT_SELECT_METADATA_KEY,
+    get_manifest_and_translator_from_dbt_assets,
+)
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import FloeError
 
@@ -100,36 +104,88 @@ def dbt_multi_asset(
     *,
     name: str,
     pdef: PartitionsDefinition | None,
+    checks: Sequence[AssetCheckSpec] | None = None,
+    backfill_policy: BackfillPolicy | None = None,
 ) -> AssetsDefinition:
     """What dagster-dbt's `@dbt_assets` builds, from specs floe already has (see dbt_specs):
-    the same multi-asset arguments, op tags and backfill policy (tests/dagster/test_dbt_parity.py)."""
+    the same multi-asset arguments, op tags and backfill policy (tests/dagster/test_dbt_parity.py).
+    `checks` defaults to the project's checks on `specs`; `backfill_policy` to the decorator's choice."""
     keys = {s.key for s in specs}
-    checks = [c for c in project.check_specs if c.asset_key in keys]
+    if checks is None:
+        checks = [c for c in project.check_specs if c.asset_key in keys]
     every = len(specs) == len(project.specs)
     select = "fqn:*" if every else " ".join(_fqn_selector(project, s) for s in specs)
-    time_window = isinstance(pdef, TimeWindowPartitionsDefinition)
+    if backfill_policy is None and isinstance(pdef, TimeWindowPartitionsDefinition):
+        backfill_policy = BackfillPolicy.single_run()
 
     @multi_asset(
         name=name,
         specs=list(specs),
-        check_specs=checks,
+        check_specs=list(checks),
         can_subset=True,
         required_resource_keys={DBT_RESOURCE_KEY},
         partitions_def=pdef,
         op_tags={DAGSTER_DBT_SELECT_METADATA_KEY: select},
-        backfill_policy=BackfillPolicy.single_run() if time_window else None,
+        backfill_policy=backfill_policy,
         allow_arbitrary_check_specs=True,
     )
     def _dbt_build(context: AssetExecutionContext) -> Iterator[Any]:
         dbt: DbtCliResource = getattr(context.resources, DBT_RESOURCE_KEY)
-        invocation = dbt.cli(["build", *partition_vars_args(context)], context=context)
+        args = ["build", *partition_vars_args(context), *unselected_checks_excluded(context)]
+        invocation = dbt.cli(args, context=context)
         yield from observer.observe_dbt(context, invocation)
 
     return _dbt_build
 
 
+def scoped_dbt_assets(
+    project: DbtProjectSpecs,
+    observer: Observability,
+    whole: AssetsDefinition,
+    keys: Collection[AssetKey],
+    name: str,
+) -> AssetsDefinition:
+    """`whole` (one of build_dbt_assets' multi-assets, floe.yaml's rules applied) cut down to `keys`, with
+    an op of its own named `name` (see job_scope): same specs, checks, partitions and backfill policy."""
+    wanted = set(keys)
+    specs = [s for s in whole.specs if s.key in wanted]  # whole's order: by dbt unique id
+    return dbt_multi_asset(
+        project,
+        specs,
+        observer,
+        name=name,
+        pdef=whole.partitions_def,
+        checks=[c for c in whole.check_specs if c.asset_key in wanted],
+        backfill_policy=whole.backfill_policy,
+    )
+
+
 def _fqn_selector(project: DbtProjectSpecs, spec: AssetSpec) -> str:
     return "fqn:" + ".".join(project.nodes[project.unique_id(spec)].fqn)
+
+
+def unselected_checks_excluded(context: AssetExecutionContext) -> list[str]:
+    """`--exclude` for the dbt tests that are checks of assets this step does not materialize.
+
+    dbt's default (eager) indirect selection runs a test as soon as one of its parents is selected, so a
+    relationships test defined on a model outside the run (for Dagster, a check of *that* model) ran
+    against a table the run does not build, and failed on a fresh warehouse: the demo's silver-only job
+    ran gold's relationships tests. Tests of selected models, and singular tests, run as before."""
+    selected = {
+        str(spec.metadata.get(UNIQUE_ID_METADATA_KEY))
+        for spec in context.assets_def.specs
+        if spec.key in context.selected_asset_keys
+    }
+    manifest, _, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    excluded = sorted(
+        "fqn:" + ".".join(node["fqn"])
+        for node in manifest["nodes"].values()
+        if node.get("resource_type") == "test"
+        and node.get("attached_node")
+        and node["attached_node"] not in selected
+        and selected.intersection((node.get("depends_on") or {}).get("nodes") or ())
+    )
+    return ["--exclude", " ".join(excluded)] if excluded else []
 
 
 def partition_vars(context: AssetExecutionContext) -> dict[str, str]:

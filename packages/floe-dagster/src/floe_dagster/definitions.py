@@ -5,13 +5,20 @@ Thin on purpose: it locates the artifacts and composes one builder per concern.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 from dagster import AssetsDefinition, Definitions
 from floe_core.artifacts import CompiledArtifacts
 
-from floe_dagster.dbt_assets import PartitionsFor, build_dbt_assets, dbt_origins, dbt_project_specs
+from floe_dagster.dbt_assets import (
+    PartitionsFor,
+    build_dbt_assets,
+    dbt_origins,
+    dbt_project_specs,
+    scoped_dbt_assets,
+)
 from floe_dagster.locate import find_artifacts, load_artifacts
 from floe_dagster.modules import load_asset_modules, reject_duplicates
 from floe_dagster.observability import Observability
@@ -47,14 +54,16 @@ def build_definitions(
     resources = build_resources(artifacts)
     orch = apply_orchestration(  # floe.yaml orchestration: partitions, rules, jobs, schedules, sensors
         artifacts,
-        python.assets,
+        observer.wrap_assets(python.assets),
         python.external,
         dbt,
         rebuild_dbt=dbt_assets,
-        resource_keys=resources,
+        resources=resources,
+        checks=python.checks,
+        scope_dbt=None if project is None else functools.partial(scoped_dbt_assets, project, observer),
     )
     return Definitions(
-        assets=[*observer.wrap_assets(orch.python_assets), *orch.external, *orch.dbt_assets],
+        assets=[*orch.python_assets, *orch.external, *orch.dbt_assets],
         asset_checks=python.checks,
         jobs=orch.jobs,
         schedules=orch.schedules,

@@ -9,7 +9,7 @@ backfill ranges, ...) is collected and raised together as one FloeValidationErro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dagster import (
@@ -29,6 +29,7 @@ from floe_core.errors import FloeValidationError, Issue
 from floe_dagster.asset_rules import RuleResolution, asset_graph, resolve_rules
 from floe_dagster.automation import automation_sensor
 from floe_dagster.backfills import validate_backfills
+from floe_dagster.job_scope import ScopeDbt, ScopeInputs, owners_by_key, scope_batch_jobs
 from floe_dagster.jobs import BuiltJob, build_jobs
 from floe_dagster.partitions import build_partitions
 from floe_dagster.schedules import build_schedules
@@ -57,9 +58,15 @@ def apply_orchestration(
     dbt_assets: Sequence[AssetsDefinition],
     *,
     rebuild_dbt: BuildDbt,
-    resource_keys: Collection[str] = (),
+    resources: Mapping[str, object] | None = None,
+    checks: Sequence[AssetsDefinition] = (),
+    scope_dbt: ScopeDbt | None = None,
 ) -> Orchestrated:
-    """Everything floe.yaml's orchestration section adds; FloeValidationError listing all problems."""
+    """Everything floe.yaml's orchestration section adds; FloeValidationError listing all problems.
+
+    `python_assets` as they go into the Definitions (already wrapped for observability): batch jobs are
+    built from them (job_scope); `scope_dbt` cuts a dbt multi-asset down to one job's models."""
+    resources = resources or {}
     config = artifacts.spec.orchestration
     partitions = build_partitions(config)
     # An asset graph costs about 0.1 ms per asset (0.5 s at 5000 dbt models): built only for what selects.
@@ -74,8 +81,12 @@ def apply_orchestration(
     ext = [_external(a, rules) for a in external]
     dbt = [a for a in rules.apply(dbt, set_partitions=False) if isinstance(a, AssetsDefinition)]
     after = [*python, *_resolvable(ext), *dbt]
-    jobs = build_jobs(config, asset_graph(after if config.jobs else []), artifacts.root, resource_keys)
+    graph = asset_graph(after if config.jobs else [])
+    jobs = build_jobs(config, graph, artifacts.root, resources)
     issues += jobs.issues
+    if scope_dbt is not None and not issues:  # before schedules and sensors target the jobs
+        inputs = ScopeInputs(graph, owners_by_key([*python, *ext, *dbt]), dbt, checks, resources, scope_dbt)
+        scope_batch_jobs(jobs.jobs, inputs)
     keys = {k for a in after for k in _keys_of(a)}
     sensors = build_sensors(config, jobs.jobs, keys, artifacts.root)
     issues += sensors.issues

@@ -1,0 +1,78 @@
+"""A floe.yaml batch job materializes its dbt models through an op of its own (floe_dagster.job_scope), so
+what Dagster builds and snapshots for the job is the job's size, not the dbt project's."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetKey, BackfillPolicy, DagsterInstance
+from dagster._core.definitions.dependency import NodeHandle
+from floe_projects import DEMO, compile_project, copy_project
+from orch_support import load_defs
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo_job_scope")]
+ENV = {"FLOE_DUCKDB_PATH": ".floe/demo.duckdb", "FLOE_SCHEDULES_ON": "false"}
+BRONZE = {"raw_customers", "raw_orders", "raw_products", "raw_order_items"}
+SILVER = {"stg_customers", "stg_orders", "stg_products", "stg_order_items"}
+GOLD = {"customer_orders", "revenue_by_product"}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = Path(copy_project(DEMO, tmp_path_factory.mktemp("demo") / "demo"))
+    compile_project(project, env=ENV)
+    return project
+
+
+@pytest.fixture
+def demo(template: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(template, tmp_path / "demo"))  # own DuckDB file
+
+
+def _names(keys: object) -> set[str]:
+    return {k.to_user_string() for k in keys}  # type: ignore[attr-defined]
+
+
+def test_a_batch_job_runs_only_its_dbt_models_through_its_own_op(demo: Path) -> None:
+    defs = load_defs(demo / ".floe" / "compiled_artifacts.json")
+    job = defs.resolve_job_def("bronze_and_silver")  # floe.yaml: "group:bronze or group:silver"
+
+    dbt_node = job.graph.node_named("dbt_demo__bronze_and_silver")
+    dbt_op = job.asset_layer.get_assets_def_for_node(NodeHandle(dbt_node.name, None))
+    assert dbt_op is not None
+    assert _names(dbt_op.node_keys_by_output_name.values()) == SILVER  # the job's models: gold is no output
+    assert {c.asset_key.to_user_string() for c in dbt_op.check_specs} == SILVER  # and their dbt tests
+    assert _names(job.asset_layer.executable_asset_keys) == BRONZE | SILVER
+    # the project's own multi-asset is untouched: the global asset job still has every model
+    global_job = defs.resolve_implicit_global_asset_job_def()
+    whole = global_job.asset_layer.get_assets_def_for_node(NodeHandle("dbt_demo", None))
+    assert whole is not None and _names(whole.node_keys_by_output_name.values()) >= SILVER | GOLD
+
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance)
+    assert result.success
+    done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}  # type: ignore[union-attr]
+    assert done == BRONZE | SILVER
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks)
+    assert {c.asset_key.to_user_string() for c in checks} <= SILVER
+    db = str((defs.resources or {})["duckdb"].path)
+    with duckdb.connect(db, read_only=True) as conn:
+        tables = {r[0] for r in conn.execute("select table_name from information_schema.tables").fetchall()}
+    assert tables >= SILVER and not GOLD & tables  # dbt built exactly the job's models
+
+
+def test_a_partitioned_job_keeps_its_partitions_and_backfill_policy(demo: Path) -> None:
+    defs = load_defs(demo / ".floe" / "compiled_artifacts.json")
+    job = defs.resolve_job_def("daily_orders")  # floe.yaml: group:daily, daily partitions, 31 per run
+    assert job.partitions_def is not None and job.partitions_def.get_first_partition_window() is not None
+    dbt_node = job.graph.node_named("dbt_demo_1__daily_orders")
+    assets_def = job.asset_layer.get_assets_def_for_node(NodeHandle(dbt_node.name, None))
+    assert assets_def is not None
+    assert _names(assets_def.node_keys_by_output_name.values()) == {"fct_daily_orders"}
+    assert assets_def.backfill_policy == BackfillPolicy.multi_run(31)
+    assert assets_def.partitions_def == job.partitions_def
+    assert job.asset_layer.get(AssetKey("raw_daily_orders")).partitions_def == job.partitions_def
