@@ -240,3 +240,55 @@ def test_a_models_test_run_completes_once_all_its_tests_reported(tmp_path: Path)
     runs.on_event(tests["test.p.not_null_b_id"], _test_event("start", "test.p.not_null_b_id"))
     runs.finish()  # b's test never reported (e.g. the invocation died): settled at the end, as FAIL
     assert _events(telemetry, out)[2:] == [("p.b.test", "START"), ("p.b.test", "FAIL")]
+
+
+# -- sender lanes ----------------------------------------------------------------------------------------
+class _Run:
+    def __init__(self, run_id: str) -> None:
+        self.runId = run_id
+
+
+class _Event:
+    def __init__(self, run_id: str, state: str) -> None:
+        self.run = _Run(run_id)
+        self.state = state
+
+
+class _SlowReceiver:
+    """A transport taking 0.3 s per event; records (arrival time, run, state) and how many overlapped."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.received: list[tuple[float, str, str]] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def emit(self, event: _Event) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.3)
+        with self.lock:
+            self.in_flight -= 1
+            self.received.append((time.monotonic(), event.run.runId, event.state))
+
+
+def test_a_burst_of_events_leaves_on_several_lanes_and_each_run_keeps_its_order() -> None:
+    from floe_dagster.lineage.emitter import LineageEmitter
+
+    receiver = _SlowReceiver()
+    emitter = LineageEmitter([receiver, receiver, receiver], "test", queue_size=100, flush_timeout=10)  # type: ignore[list-item]
+    runs = [str(uuid.uuid4()) for _ in range(12)]
+    started = time.monotonic()
+    for run in runs:  # dbt's threads start nodes together ...
+        emitter.emit(_Event(run, "START"))  # type: ignore[arg-type]
+    for run in runs:  # ... and finish them together
+        emitter.emit(_Event(run, "COMPLETE"))  # type: ignore[arg-type]
+    assert emitter.flush() is True
+    elapsed = time.monotonic() - started
+    assert receiver.most_in_flight > 1  # sent side by side, not one after another
+    assert elapsed < 24 * 0.3  # one sender would need 7.2 s for the 24 events
+    for run in runs:
+        states = [state for _, r, state in sorted(receiver.received) if r == run]
+        assert states == ["START", "COMPLETE"], run  # a run's events on one lane, in order
+    emitter.close(1)

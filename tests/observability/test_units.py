@@ -71,7 +71,7 @@ class _SlowTransport:
 
 def test_emitter_never_blocks_drops_when_full_and_flush_is_bounded() -> None:
     transport = _SlowTransport()
-    emitter = LineageEmitter(transport, "test", queue_size=2, flush_timeout=0.3)  # type: ignore[arg-type]
+    emitter = LineageEmitter([transport], "test", queue_size=2, flush_timeout=0.3)  # type: ignore[list-item]
     started = time.monotonic()
     for i in range(10):
         emitter.emit(i)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from pathlib import Path
 from dagster import Definitions
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_ENV = {"FLOE_DUCKDB_PATH": ".floe/demo.duckdb", "FLOE_SCHEDULES_ON": "false"}  # the demo, schedules off
 FLOE = str(Path(sys.executable).with_name("floe"))
 
 HEADER = """\

@@ -5,7 +5,6 @@ in three range runs, and run_all.py copes with partitioned assets. floe.yaml's o
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from datetime import date
@@ -14,11 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import DagsterInstance
-from floe_projects import DEMO, compile_project, copy_project
+from floe_projects import DEMO
+from orch_support import DEMO_ENV as ENV
 from orch_support import floe, load_defs
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo_partitions")]
-ENV = {"FLOE_DUCKDB_PATH": ".floe/demo.duckdb", "FLOE_SCHEDULES_ON": "false"}
 
 
 def test_orchestration_section_is_under_50_lines() -> None:  # SC-001
@@ -26,18 +25,6 @@ def test_orchestration_section_is_under_50_lines() -> None:  # SC-001
     start = lines.index("orchestration:")
     section = [line for line in lines[start + 1 :] if line.startswith("  ") or not line.strip()]
     assert len(section) < 50
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = Path(copy_project(DEMO, tmp_path_factory.mktemp("demo") / "demo"))
-    compile_project(project, env=ENV)
-    return project
-
-
-@pytest.fixture
-def demo(template: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(template, tmp_path / "demo"))  # own DuckDB file
 
 
 def query(db: str, sql: str) -> list[tuple[object, ...]]:

@@ -3,33 +3,18 @@ what Dagster builds and snapshots for the job is the job's size, not the dbt pro
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import AssetKey, BackfillPolicy, DagsterInstance
 from dagster._core.definitions.dependency import NodeHandle
-from floe_projects import DEMO, compile_project, copy_project
 from orch_support import load_defs
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo_job_scope")]
-ENV = {"FLOE_DUCKDB_PATH": ".floe/demo.duckdb", "FLOE_SCHEDULES_ON": "false"}
 BRONZE = {"raw_customers", "raw_orders", "raw_products", "raw_order_items"}
 SILVER = {"stg_customers", "stg_orders", "stg_products", "stg_order_items"}
 GOLD = {"customer_orders", "revenue_by_product"}
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = Path(copy_project(DEMO, tmp_path_factory.mktemp("demo") / "demo"))
-    compile_project(project, env=ENV)
-    return project
-
-
-@pytest.fixture
-def demo(template: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(template, tmp_path / "demo"))  # own DuckDB file
 
 
 def _names(keys: object) -> set[str]:

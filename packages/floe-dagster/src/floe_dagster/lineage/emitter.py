@@ -1,4 +1,9 @@
-"""Off-critical-path delivery of lineage events: a bounded queue drained by one daemon thread.
+"""Off-critical-path delivery of lineage events: bounded queues drained by a few daemon threads.
+
+- Events go out on `lanes` sender threads, each with its own transport; all events of one OpenLineage run
+  take the same lane, so a run's START still precedes its COMPLETE. dbt reports nodes in bursts (its
+  threads finish and start models together): one sender sent such a burst one HTTP request after another,
+  which was the rest of the latency tail once GC pauses were gone (bench/notes.md).
 
 - `emit()` never blocks and never raises: when the queue is full the event is dropped and counted.
 - A failing endpoint is reported by ONE warning per process, then events keep being tried (the
@@ -15,6 +20,7 @@ import contextlib
 import queue
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -28,12 +34,17 @@ _STOP = object()
 
 class LineageEmitter:
     def __init__(
-        self, transport: Transport, target_label: str, queue_size: int, flush_timeout: float
+        self,
+        transports: Sequence[Transport],
+        target_label: str,
+        queue_size: int,
+        flush_timeout: float,
     ) -> None:
-        self._transport = transport
+        """One sender lane per transport; `queue_size` bounds the events waiting, over all lanes."""
         self._label = target_label
         self._flush_timeout = flush_timeout
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        per_lane = max(1, queue_size // len(transports))
+        self._queues: list[queue.Queue[Any]] = [queue.Queue(maxsize=per_lane) for _ in transports]
         self._lock = threading.Lock()
         self._pending = 0
         self._idle = threading.Condition(self._lock)
@@ -42,13 +53,20 @@ class LineageEmitter:
         self.failed = 0
         self._warned = False
         self._unhealthy = False
-        self._thread = threading.Thread(target=self._run, name="floe-lineage-emitter", daemon=True)
-        self._thread.start()
+        for lane, (transport, lane_queue) in enumerate(zip(transports, self._queues, strict=True)):
+            threading.Thread(
+                target=self._run,
+                args=(transport, lane_queue),
+                name=f"floe-lineage-emitter-{lane}",
+                daemon=True,
+            ).start()
 
     def emit(self, event: RunEvent) -> None:
+        run_id = getattr(getattr(event, "run", None), "runId", None)
+        lane = self._queues[hash(run_id) % len(self._queues)]
         with self._lock:
             try:
-                self._queue.put_nowait(event)
+                lane.put_nowait(event)
             except queue.Full:
                 self.dropped += 1
                 return
@@ -69,16 +87,17 @@ class LineageEmitter:
 
     def close(self, timeout: float | None = None) -> None:
         self.flush(timeout)
-        with contextlib.suppress(queue.Full):
-            self._queue.put_nowait(_STOP)
+        for lane in self._queues:
+            with contextlib.suppress(queue.Full):
+                lane.put_nowait(_STOP)
 
-    def _run(self) -> None:
+    def _run(self, transport: Transport, lane: queue.Queue[Any]) -> None:
         while True:
-            item = self._queue.get()
+            item = lane.get()
             if item is _STOP:
                 return
             try:
-                self._transport.emit(item)
+                transport.emit(item)
                 with self._lock:
                     self.sent += 1
             except Exception as exc:  # any transport failure: never propagate, warn once

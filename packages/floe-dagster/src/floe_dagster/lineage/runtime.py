@@ -35,8 +35,8 @@ from floe_dagster.lineage.dbt_events import parse_event
 from floe_dagster.lineage.dbt_index import DbtKeyIndex, dbt_unique_ids, index_assets
 from floe_dagster.lineage.dbt_log_tail import DbtLogTail
 from floe_dagster.lineage.dbt_observer import DbtRunObserver
+from floe_dagster.lineage.latency_guards import dbt_step_guards
 from floe_dagster.lineage.manifest import manifest_view
-from floe_dagster.lineage.steady_gc import older_objects_frozen
 from floe_dagster.lineage.telemetry import DagsterRun, MaterializationSpec, Telemetry
 from floe_dagster.logging import get_logger
 
@@ -66,8 +66,8 @@ class ObservationRuntime:
     def _observed_dbt(
         self, context: AssetExecutionContext, invocation: DbtCliInvocation, started: datetime
     ) -> Iterator[Any]:
-        # Full collections of the code location's objects would stall dbt's event stream: see steady_gc
-        with older_objects_frozen():
+        # GC passes over the code location and slow GIL hand-offs would delay dbt's events: latency_guards
+        with dbt_step_guards():
             yield from self._observed_dbt_events(context, invocation, started)
 
     def _observed_dbt_events(

@@ -50,6 +50,9 @@ class MaterializationSpec:
     traced: bool = True  # False for lineage-only runs (dbt test results), which are not materializations
 
 
+SEND_LANES = 3  # concurrent lineage senders: dbt's bursts of node events leave together (emitter)
+
+
 class Telemetry:
     def __init__(
         self,
@@ -79,7 +82,10 @@ class Telemetry:
             if self.lineage_settings is not None:
                 s = self.lineage_settings
                 self._emitter = LineageEmitter(
-                    build_transport(s), s.target_label, s.queue_size, s.flush_timeout_seconds
+                    [build_transport(s) for _ in range(SEND_LANES)],
+                    s.target_label,
+                    s.queue_size,
+                    s.flush_timeout_seconds,
                 )
             if self.trace_settings is not None:
                 self._tracing = TracingRuntime(self.trace_settings)

@@ -1,13 +1,15 @@
-"""Full garbage collections must not stall lineage while dbt runs: the code location's objects are frozen
-for the dbt invocation and handed back to the collector afterwards (floe_dagster.lineage.steady_gc)."""
+"""While dbt runs, neither full garbage collections nor slow GIL hand-offs may stall lineage: the code
+location's objects are frozen for the dbt invocation and handed back afterwards, and the switch interval is
+shortened then restored (floe_dagster.lineage.latency_guards)."""
 
 from __future__ import annotations
 
 import gc
+import sys
 from typing import Any
 
 import pytest
-from floe_dagster.lineage.steady_gc import older_objects_frozen
+from floe_dagster.lineage.latency_guards import older_objects_frozen, prompt_thread_switches
 
 MODELS = ["floe_obs.stg_customers", "floe_obs.stg_orders", "floe_obs.customer_orders"]
 
@@ -20,31 +22,38 @@ class _FreezeAtArrival(list[dict[str, Any]]):
     def __init__(self) -> None:
         super().__init__()
         self.frozen: dict[tuple[str, str], int] = {}
+        self.switch: dict[tuple[str, str], float] = {}
 
     def append(self, event: dict[str, Any]) -> None:
-        self.frozen[(event["job"]["name"], event["eventType"])] = gc.get_freeze_count()
+        key = (event["job"]["name"], event["eventType"])
+        self.frozen[key] = gc.get_freeze_count()
+        self.switch[key] = sys.getswitchinterval()
         super().append(event)
 
 
 @pytest.mark.slow
-def test_objects_alive_before_dbt_are_frozen_while_it_runs_and_released_after(
+def test_while_dbt_runs_objects_are_frozen_and_threads_switch_promptly_then_both_are_restored(
     project_factory: Any, run_project: Any, receiver: Any
 ) -> None:
     assert gc.get_freeze_count() == 0
+    default_switch = sys.getswitchinterval()
     receiver.lineage = _FreezeAtArrival()
     project = project_factory({"lineage": {"url": receiver.url, "namespace": "gc"}})
 
     result = run_project(project)
 
     assert result.success
-    seen = receiver.lineage.frozen
+    seen, switch = receiver.lineage.frozen, receiver.lineage.switch
     for model in MODELS:
         for state in ("START", "COMPLETE"):
             assert seen[(model, state)] > 10_000, (model, state, seen)  # the loaded code location
+            assert switch[(model, state)] == pytest.approx(0.001)
     # Python assets are not dbt invocations: nothing frozen around them
     assert seen[("raw_orders", "COMPLETE")] == 0
-    # handed back: a later collection can free garbage among them
+    assert switch[("raw_orders", "COMPLETE")] == default_switch
+    # handed back: a later collection can free garbage among them; the interval is Python's again
     assert gc.get_freeze_count() == 0
+    assert sys.getswitchinterval() == default_switch
 
 
 def test_frozen_only_inside_the_block_and_released_on_error() -> None:
@@ -74,3 +83,17 @@ def test_does_nothing_when_the_collector_is_disabled() -> None:
             assert gc.get_freeze_count() == 0
     finally:
         gc.enable()
+
+
+def test_switch_interval_is_shortened_for_the_block_never_lengthened() -> None:
+    before = sys.getswitchinterval()
+    with pytest.raises(RuntimeError), prompt_thread_switches(0.001):
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+        raise RuntimeError("dbt failed")
+    assert sys.getswitchinterval() == before
+    sys.setswitchinterval(0.0005)
+    try:
+        with prompt_thread_switches(0.001):
+            assert sys.getswitchinterval() == pytest.approx(0.0005)  # someone chose shorter: kept
+    finally:
+        sys.setswitchinterval(before)
