@@ -31,3 +31,35 @@ def test_another_dbt_executable_is_asked_for_its_version(tmp_path: Path) -> None
     other.chmod(0o755)
     dbt = FloeDbtCliResource(project_dir=str(PROJECT), dbt_executable=str(other))
     assert dbt._cli_version == version.parse("9.8.7")
+
+
+def test_no_dbt_adapter_is_opened_in_the_step_and_dbt_still_runs(tmp_path: Path) -> None:
+    """dagster-dbt would parse the project's macros in the step process to open an adapter nobody uses."""
+    import shutil
+
+    import yaml
+
+    project = tmp_path / "dbt"
+    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs"))
+    (tmp_path / "profiles.yml").write_text(
+        yaml.safe_dump(
+            {
+                "shop": {
+                    "target": "dev",
+                    "outputs": {"dev": {"type": "duckdb", "path": str(tmp_path / "w.duckdb")}},
+                }
+            }
+        )
+    )
+    dbt = FloeDbtCliResource(
+        project_dir=str(project),
+        profiles_dir=str(tmp_path),
+        dbt_executable=str(Path(sys.executable).with_name("dbt")),
+    )
+    invocation = dbt.cli(["seed"], target_path=tmp_path / "target")
+    assert invocation.adapter is None
+    assert invocation.wait().is_successful()
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as conn:
+        assert conn.execute("select count(*) from main.raw_customers").fetchone()[0] > 0  # type: ignore[index]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from pathlib import Path
@@ -249,3 +250,27 @@ def test_profile_name_comes_from_dbt_project_or_floe_yaml(
     ctx = CompileContext(spec, tmp_path / "floe.yaml", tmp_path, tmp_path / ".floe", tmp_path / "stage")
     with pytest.raises(FloeError, match=r"has no `profile:`; set it there or set `profile_name`"):
         compile_step.run(ctx)
+
+
+def _parse_messages(output: Path) -> list[str]:
+    log = output / "dbt" / "logs" / "dbt.log"
+    return [str(json.loads(line)["info"]["msg"]) for line in log.read_text().splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+def test_a_recompile_parses_only_what_changed(tmp_path: Path, project_files: Any) -> None:
+    write_dbt_project, write_floe_yaml = project_files
+    project = write_dbt_project(tmp_path)
+    spec = write_floe_yaml(tmp_path, DUCKDB)
+    compile_project(spec, steps=STEPS)
+    assert not [m for m in _parse_messages(tmp_path / ".floe") if m.startswith("Partial parsing enabled")]
+
+    model = project / "models" / "order_count.sql"
+    model.write_text(model.read_text().replace("count(*) as n", "count(*) as order_total"))
+    compile_project(spec, steps=STEPS)
+
+    messages = _parse_messages(tmp_path / ".floe")
+    assert any(m.startswith("Partial parsing enabled") and "1 files changed" in m for m in messages), messages
+    node = load_manifest(tmp_path / ".floe/dbt/manifest.json").raw["nodes"]["model.shop.order_count"]
+    assert "order_total" in node["raw_code"]  # the change is in the new manifest
+    assert (tmp_path / ".floe/dbt/partial_parse.msgpack").is_file()  # kept for the next compile

@@ -10,6 +10,7 @@ every step succeeded, so a failed parse leaves the previous manifest intact):
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from floe_dbt.runner import DbtInvocation, check, run_dbt
 
 PROFILES_DIR = "profiles"
 DBT_DIR = "dbt"
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 # `dbt parse` renders env_var() in the active output but never connects, so an unset secret may be
 # replaced by a stand-in for the parse. The stand-ins live only in the dbt subprocess's environment.
 _PLACEHOLDER_TEXT = "floe-unset-at-compile-time"
@@ -51,6 +53,7 @@ def run(ctx: CompileContext) -> CompileStepResult:
         extra_env=_placeholders(render_output(target, ctx.spec.compute.targets[target], paths), os.environ),
     )
     _install_packages_if_missing(project_dir, invocation)
+    _reuse_partial_parse(ctx)
     check(run_dbt(["parse"], invocation), f"dbt parse of {project_dir}")
     load_manifest(ctx.staging_dir / DBT_DIR / "manifest.json")  # fail now, not when dagster loads it
 
@@ -63,6 +66,20 @@ def run(ctx: CompileContext) -> CompileStepResult:
             manifest_path=ctx.relative(ctx.output_dir / DBT_DIR / "manifest.json"),
         )
     )
+
+
+def _reuse_partial_parse(ctx: CompileContext) -> None:
+    """Start dbt from the previous compile's parse state, so it re-parses only what changed.
+
+    dbt keeps `partial_parse.msgpack` in its target folder, which for `floe compile` is a fresh staging
+    folder every time: without this every compile was a full parse (36 s at 5000 models instead of a few).
+    dbt itself decides whether the state still applies (dbt version, profile, vars, file checksums) and
+    parses everything again when it does not."""
+    previous = ctx.output_dir / DBT_DIR / PARTIAL_PARSE_FILE
+    if previous.is_file():
+        staged = ctx.staging_dir / DBT_DIR / PARTIAL_PARSE_FILE
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(previous, staged)
 
 
 def _project_dir(ctx: CompileContext, transform: DbtTransform) -> Path:
