@@ -3,6 +3,8 @@ what Dagster builds and snapshots for the job is the job's size, not the dbt pro
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -61,3 +63,43 @@ def test_a_partitioned_job_keeps_its_partitions_and_backfill_policy(demo: Path) 
     assert assets_def.backfill_policy == BackfillPolicy.multi_run(31)
     assert assets_def.partitions_def == job.partitions_def
     assert job.asset_layer.get(AssetKey("raw_daily_orders")).partitions_def == job.partitions_def
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+def test_the_collector_is_paused_while_definitions_build_and_restored_after(
+    demo: Path, enabled_before: bool
+) -> None:
+    """floe_dagster.gc_pause: no cyclic collection pass during the build; the caller's setting is kept."""
+    from floe_core.artifacts import CompiledArtifacts
+    from floe_dagster.definitions import build_definitions
+
+    artifacts = CompiledArtifacts.load(demo / ".floe" / "compiled_artifacts.json")
+    passes: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    def passes_during(build: Callable[[], object]) -> int:
+        before = len(passes)
+        build()
+        return len(passes) - before
+
+    thresholds = gc.get_threshold()
+    gc.callbacks.append(count)
+    try:
+        gc.set_threshold(100, 10, 10)  # frequent passes, so that their absence means something
+        gc.enable()
+        unpaused = passes_during(lambda: build_definitions.__wrapped__(artifacts))  # type: ignore[attr-defined]
+        (gc.enable if enabled_before else gc.disable)()
+        paused = passes_during(lambda: build_definitions(artifacts))
+        after_enabled = gc.isenabled()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*thresholds)
+        gc.enable()
+    assert unpaused >= 50  # the same build without the pause: the collector runs all along
+    assert paused <= 1  # at most one young-generation pass while entering or leaving the pause
+    assert after_enabled is enabled_before
+    job = build_definitions(artifacts).resolve_job_def("bronze_and_silver")
+    assert _names(job.asset_layer.executable_asset_keys) == BRONZE | SILVER

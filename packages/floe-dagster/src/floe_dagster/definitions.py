@@ -19,6 +19,7 @@ from floe_dagster.dbt_assets import (
     dbt_project_specs,
     scoped_dbt_assets,
 )
+from floe_dagster.gc_pause import collector_paused
 from floe_dagster.locate import find_artifacts, load_artifacts
 from floe_dagster.modules import load_asset_modules, reject_duplicates
 from floe_dagster.observability import Observability
@@ -37,6 +38,7 @@ class FloeDefinitions:
         return build_definitions(load_artifacts(find_artifacts(path, caller)))
 
 
+@collector_paused()  # a third of the build was collector passes over objects that stay alive: see gc_pause
 def build_definitions(
     artifacts: CompiledArtifacts, partitions_for: PartitionsFor | None = None
 ) -> Definitions:
