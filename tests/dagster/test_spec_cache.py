@@ -191,3 +191,23 @@ def test_specs_that_do_not_survive_the_round_trip_are_not_cached(compiled: Calla
 
 def _spec(specs: Any, key: str) -> AssetSpec:
     return next(s for s in specs if s.key.to_user_string() == key)
+
+
+def test_specs_that_pickle_but_come_back_different_are_not_cached(compiled: Callable[[str], Path]) -> None:
+    """The read-back check: an `object()` pickles fine but is a different (unequal) object when loaded."""
+    artifacts = load_artifacts(compiled("shop"))
+    manifest = artifacts.resolve(artifacts.dbt.manifest_path)  # type: ignore[union-attr]
+    translator = floe_translator(artifacts)
+    project = build_project_specs(manifest, translator)
+    odd = project.specs[0].merge_attributes(metadata={"token": object()})
+    changed = type(project)(
+        project_name=project.project_name,
+        sources=project.sources,
+        nodes=project.nodes,
+        specs=(odd, *project.specs[1:]),
+        check_specs=project.check_specs,
+    )
+    assert spec_cache.write(manifest, translator, changed) is False
+    assert not spec_cache.cache_path(manifest).exists()
+    assert spec_cache.write(manifest, translator, project) is True  # the same specs without it: cached
+    assert spec_cache.cache_path(manifest).exists()
