@@ -11,7 +11,7 @@ from floe_core.artifacts import ARTIFACTS_FILENAME, CompiledArtifacts, DbtArtifa
 from floe_core.compile_steps import CompileContext, CompileStepResult
 from floe_core.compiler import compile_project
 from floe_core.errors import FloeError
-from floe_core.fs import atomic_write_text
+from floe_core.fs import atomic_write_bytes, atomic_write_text
 from floe_testkit import require
 
 SECRET_ENV = {"SNOWFLAKE_USER": "s3cr3t-user-value", "SNOWFLAKE_KEY_PATH": "/very/s3cr3t/key.p8"}
@@ -125,6 +125,30 @@ def test_atomic_write_text_replaces_whole_file(tmp_path: Path) -> None:
     atomic_write_text(target, "two")
     assert target.read_text() == "two"
     assert [p.name for p in target.parent.iterdir()] == ["f.txt"]
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails_and_follows_the_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import stat
+
+    target = tmp_path / "f.bin"
+    old_umask = os.umask(0o022)
+    try:
+        atomic_write_bytes(target, b"one")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # readable by other users' Dagster processes
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        atomic_write_bytes(target, b"two")
+    assert target.read_bytes() == b"one"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]  # no temp file left behind
 
 
 @pytest.mark.slow

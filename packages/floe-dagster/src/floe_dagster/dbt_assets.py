@@ -231,11 +231,13 @@ def dbt_project_specs(artifacts: CompiledArtifacts) -> DbtProjectSpecs | None:
     translator = floe_translator(artifacts)
     manifest_path = artifacts.resolve(artifacts.dbt.manifest_path)
     project = spec_cache.cached(manifest_path, translator)
-    if project is None:  # a typo in floe.yaml is reported before the (slow) build
-        _check_mapped_sources(artifacts, manifest_sources(manifest_path))
-        project = spec_cache.build_and_cache(manifest_path, translator)
-    _check_mapped_sources(artifacts, project.sources)
-    return project
+    if project is not None:
+        _check_mapped_sources(artifacts, project.sources)
+        return project
+    _check_mapped_sources(
+        artifacts, manifest_sources(manifest_path)
+    )  # a typo: reported before the slow build
+    return spec_cache.build_and_cache(manifest_path, translator)
 
 
 def floe_translator(artifacts: CompiledArtifacts) -> FloeDbtTranslator:

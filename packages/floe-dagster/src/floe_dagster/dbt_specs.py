@@ -4,8 +4,8 @@ dagster-dbt turns every node into an AssetSpec (and every test into an AssetChec
 translator each time a code location loads: the webserver, the daemon, every run worker and step process.
 At 5000 models that is ~2 s of translator calls plus ~0.7 s to parse the manifest, on every load. Those
 specs depend only on the manifest, the translator's inputs (floe.yaml's source mapping and
-classifications) and the installed versions, so floe builds them once — at `floe compile`, or on the
-first load after it — keeps them in `floe_dagster_specs.json` next to the manifest (spec_cache), and later
+classifications) and the installed versions, so floe builds them once — on the first load after
+`floe compile` — keeps them in `floe_dagster_specs.pickle` next to the manifest (spec_cache), and later
 loads read them back without parsing the manifest at all. dagster-dbt gets the manifest when dbt runs,
 through `ManifestOnFirstUse`.
 """

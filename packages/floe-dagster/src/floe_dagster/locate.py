@@ -18,7 +18,7 @@ from floe_core.errors import FloeError
 
 ARTIFACTS_ENV = "FLOE_ARTIFACTS"
 SPEC_FILENAME = "floe.yaml"
-_RUN_COMPILE = "run `floe compile` in the folder holding floe.yaml"
+RUN_COMPILE = "run `floe compile` in the folder holding floe.yaml"
 
 
 def find_artifacts(path: str | Path | None = None, caller_file: str | None = None) -> Path:
@@ -41,7 +41,7 @@ def find_artifacts(path: str | Path | None = None, caller_file: str | None = Non
     searched = " and ".join(str(s) for s in starts)
     raise FloeError(
         f"no {SPEC_FILENAME} found in {searched} or any parent folder, and ${ARTIFACTS_ENV} is not set:"
-        f" {_RUN_COMPILE}, or pass the path of compiled_artifacts.json"
+        f" {RUN_COMPILE}, or pass the path of compiled_artifacts.json"
     )
 
 
@@ -87,7 +87,7 @@ def load_manifest(path: Path) -> DbtManifest:
     try:
         stat = path.stat()
     except OSError as exc:
-        raise FloeError(f"dbt manifest not found at {path}: {_RUN_COMPILE}") from exc
+        raise FloeError(f"dbt manifest not found at {path}: {RUN_COMPILE}") from exc
     resolved, version = str(path.resolve()), (stat.st_mtime_ns, stat.st_size)
     cached = _MANIFESTS.get(resolved)
     if cached is not None and cached[0] == version:
@@ -95,14 +95,14 @@ def load_manifest(path: Path) -> DbtManifest:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FloeError(f"dbt manifest at {path} is unreadable ({exc}): {_RUN_COMPILE}") from exc
+        raise FloeError(f"dbt manifest at {path} is unreadable ({exc}): {RUN_COMPILE}") from exc
     missing = [
         k
         for k in ("metadata", "nodes", "sources", "parent_map")
         if not isinstance(data, dict) or k not in data
     ]
     if missing:
-        raise FloeError(f"dbt manifest at {path} is invalid (missing {', '.join(missing)}): {_RUN_COMPILE}")
+        raise FloeError(f"dbt manifest at {path} is invalid (missing {', '.join(missing)}): {RUN_COMPILE}")
     manifest = DbtManifest(path=path.resolve(), data=data)
     _MANIFESTS[resolved] = (version, manifest)
     return manifest

@@ -21,9 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import pickle
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,9 +32,11 @@ from dagster_dbt import DagsterDbtTranslator
 from dagster_dbt.dagster_dbt_translator import DbtManifestWrapper
 from dagster_shared.record import as_dict
 from floe_core.errors import FloeError
+from floe_core.fs import atomic_write_bytes
 
 from floe_dagster import dbt_specs, translator
 from floe_dagster.dbt_specs import DbtProjectSpecs, ManifestOnFirstUse, build_project_specs
+from floe_dagster.locate import RUN_COMPILE
 from floe_dagster.translator import FloeDbtTranslator
 
 CACHE_FILENAME = "floe_dagster_specs.pickle"
@@ -85,9 +85,7 @@ def _stat(manifest_path: Path) -> tuple[int, int]:
     try:
         st = manifest_path.stat()
     except OSError as exc:
-        raise FloeError(
-            f"dbt manifest not found at {manifest_path}: run `floe compile` in the folder holding floe.yaml"
-        ) from exc
+        raise FloeError(f"dbt manifest not found at {manifest_path}: {RUN_COMPILE}") from exc
     return (st.st_size, st.st_mtime_ns)
 
 
@@ -166,7 +164,7 @@ def write(manifest_path: Path, translator: FloeDbtTranslator, specs: DbtProjectS
             "environment": _environment(translator),
             "manifest": {"size": size, "mtime_ns": mtime_ns, "sha256": _sha256(manifest_path)},
         }
-        _write_atomically(path, pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL) + body)
+        atomic_write_bytes(path, pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL) + body)
     except Exception as exc:  # caching never breaks a load: Uncacheable, OSError, anything unforeseen
         log.debug("not caching dbt specs at %s: %s: %s", path, type(exc).__name__, exc)
         return False
@@ -239,16 +237,3 @@ def _live_name(value: Any) -> str | None:
     if isinstance(value, DagsterDbtTranslator):
         return _TRANSLATOR
     return None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # A unique name in the same folder (rename is atomic there); opened normally so the umask applies
-    # (other users' Dagster processes may read it), unlike mkstemp's 0600.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    try:
-        with tmp.open("xb") as out:
-            out.write(data)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
