@@ -4,14 +4,17 @@ what Dagster builds and snapshots for the job is the job's size, not the dbt pro
 from __future__ import annotations
 
 import gc
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, BackfillPolicy, DagsterInstance
+from dagster import AssetKey, BackfillPolicy, DagsterInstance, JobDefinition
 from dagster._core.definitions.dependency import NodeHandle
-from orch_support import load_defs
+from floe_dagster import job_scope
+from floe_projects import compile_project
+from orch_support import DEMO_ENV, load_defs
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo_job_scope")]
 BRONZE = {"raw_customers", "raw_orders", "raw_products", "raw_order_items"}
@@ -21,6 +24,22 @@ GOLD = {"customer_orders", "revenue_by_product"}
 
 def _names(keys: object) -> set[str]:
     return {k.to_user_string() for k in keys}  # type: ignore[attr-defined]
+
+
+def _tables(db: str) -> set[str]:
+    with duckdb.connect(db, read_only=True) as conn:
+        return {r[0] for r in conn.execute("select table_name from information_schema.tables").fetchall()}
+
+
+@pytest.fixture(scope="module")
+def demo_gold_job(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo plus `gold_only`, a job of dbt models only: gold, whose parents are silver dbt models."""
+    project = Path(shutil.copytree(demo_template, tmp_path_factory.mktemp("gold") / "demo"))
+    spec = project / "floe.yaml"
+    job = '    gold_only: {type: batch, selection: "group:gold", run_tags: {team: finance}}\n'
+    spec.write_text(spec.read_text().replace("  jobs:\n", "  jobs:\n" + job, 1))
+    compile_project(project, env=DEMO_ENV)
+    return project
 
 
 def test_a_batch_job_runs_only_its_dbt_models_through_its_own_op(demo: Path) -> None:
@@ -46,9 +65,7 @@ def test_a_batch_job_runs_only_its_dbt_models_through_its_own_op(demo: Path) -> 
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks)
     assert {c.asset_key.to_user_string() for c in checks} <= SILVER
-    db = str((defs.resources or {})["duckdb"].path)
-    with duckdb.connect(db, read_only=True) as conn:
-        tables = {r[0] for r in conn.execute("select table_name from information_schema.tables").fetchall()}
+    tables = _tables(str((defs.resources or {})["duckdb"].path))
     assert tables >= SILVER and not GOLD & tables  # dbt built exactly the job's models
 
 
@@ -103,3 +120,63 @@ def test_the_collector_is_paused_while_definitions_build_and_restored_after(
     assert after_enabled is enabled_before
     job = build_definitions(artifacts).resolve_job_def("bronze_and_silver")
     assert _names(job.asset_layer.executable_asset_keys) == BRONZE | SILVER
+
+
+def test_a_dbt_only_job_is_built_directly_as_its_repository_would_resolve_it(
+    demo_gold_job: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """job_scope.dbt_only_job skips the temporary repository; the job it builds is the same job."""
+    artifacts = demo_gold_job / ".floe" / "compiled_artifacts.json"
+    direct_builds: list[str] = []
+    build_directly = job_scope.dbt_only_job
+
+    def spy(name: str, *args: object, **kwargs: object) -> JobDefinition:
+        direct_builds.append(name)
+        return build_directly(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    def through_a_repository(
+        name: str, scoped: list, upstream: list, resources: dict, **kw: object
+    ) -> object:  # type: ignore[type-arg]
+        keys = [k for a in scoped for k in a.keys]
+        return job_scope.resolved_in_repository(name, keys, [*scoped, *upstream], [], resources, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(job_scope, "dbt_only_job", spy)
+    direct = load_defs(artifacts)
+    assert direct_builds == ["gold_only"]  # the demo's other batch jobs hold Python assets: a repository
+    monkeypatch.setattr(job_scope, "dbt_only_job", through_a_repository)
+    resolved = load_defs(artifacts)
+    for name in ("gold_only", "bronze_and_silver", "daily_orders"):
+        mine, dagsters = direct.resolve_job_def(name), resolved.resolve_job_def(name)
+        # the snapshot id hashes the job's ops, outputs, dependencies, config schema, resources and tags
+        assert mine.get_job_snapshot_id() == dagsters.get_job_snapshot_id(), name
+        assert mine.asset_layer.executable_asset_keys == dagsters.asset_layer.executable_asset_keys
+        assert mine.partitions_def == dagsters.partitions_def
+        assert mine.run_tags == dagsters.run_tags
+    gold = direct.resolve_job_def("gold_only")
+    assert _names(gold.asset_layer.executable_asset_keys) == GOLD
+    assert gold.run_tags["team"] == "finance"
+
+
+def test_a_dbt_only_job_runs_its_models_and_a_subset_of_them(demo_gold_job: Path, tmp_path: Path) -> None:
+    project = Path(shutil.copytree(demo_gold_job, tmp_path / "demo"))
+    defs = load_defs(project / ".floe" / "compiled_artifacts.json")
+    db = str((defs.resources or {})["duckdb"].path)
+    with DagsterInstance.ephemeral() as instance:
+        assert defs.resolve_job_def("bronze_and_silver").execute_in_process(instance=instance).success
+        assert not GOLD & _tables(db)
+        gold = defs.resolve_job_def("gold_only")
+        result = gold.execute_in_process(instance=instance)
+        assert result.success
+        done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}  # type: ignore[union-attr]
+        assert done == GOLD
+        assert result.dagster_run.tags["team"] == "finance"
+        checks = result.get_asset_check_evaluations()
+        assert checks and all(c.passed for c in checks)
+        assert {c.asset_key.to_user_string() for c in checks} <= GOLD
+        assert _tables(db) >= GOLD
+
+        one = gold.get_subset(asset_selection={AssetKey("customer_orders")})  # e.g. re-executing one step
+        again = one.execute_in_process(instance=instance)
+        assert again.success
+        redone = {e.asset_key.to_user_string() for e in again.get_asset_materialization_events()}  # type: ignore[union-attr]
+        assert redone == {"customer_orders"}

@@ -11,10 +11,17 @@ parents (as external assets, which is all its steps read), so a job costs in pro
 The same: asset keys, specs (with floe.yaml's rules applied), checks, partitions, backfill policy, the
 dbt invocation (`dbt build --select <the job's models>`), lineage and spans. Different: the dbt op's name
 inside the job is `<dbt op>__<job>`, because Dagster wants op names unique in a code location.
+
+A job of dbt models only (no Python asset in it or upstream of it, no Python check on it) is built straight
+from its graph (`dbt_only_job`), which is what resolving it in a repository ends with: Dagster's way
+normalizes the job's assets twice (for the repository, then for the job) and binds resources asset by asset,
+a third of a scoped job's cost (bench/notes.md section 2). Its job snapshot is identical
+(tests/orchestration/test_job_scope.py); any other job goes through a repository as before.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +36,8 @@ from dagster import (
     define_asset_job,
 )
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+from dagster._core.definitions.assets.job.asset_job import build_asset_job
+from dagster._core.definitions.job_definition import default_job_io_manager_with_fs_io_manager_schema
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from floe_dagster.jobs import BuiltJob
@@ -57,7 +66,12 @@ def scope_batch_jobs(jobs: Mapping[str, BuiltJob], inputs: ScopeInputs) -> None:
             continue  # ops jobs are plain jobs already
         unresolved = built.definition
         built.definition = scoped_job(
-            built.name, built.keys, inputs, description=unresolved.description, tags=unresolved.tags or {}
+            built.name,
+            built.keys,
+            inputs,
+            description=unresolved.description,
+            tags=unresolved.tags or {},
+            run_tags=unresolved.run_tags or {},
         )
 
 
@@ -76,6 +90,7 @@ def scoped_job(
     *,
     description: str | None,
     tags: Mapping[str, str],
+    run_tags: Mapping[str, str],
 ) -> JobDefinition:
     """The resolved job materializing `keys`, with its dbt models in an op of its own."""
     dbt_ids = {id(a) for a in inputs.dbt_assets}
@@ -89,7 +104,7 @@ def scoped_job(
         own = inputs.owners[key]
         if id(own) not in dbt_ids:
             included.setdefault(id(own), own)  # Dagster subsets a partly selected Python multi-asset
-    upstream: list[Owner] = []
+    upstream: list[AssetSpec] = []
     for parent in _parents(keys, inputs.graph):
         defined_by = inputs.owners.get(parent)
         if defined_by is None:
@@ -101,16 +116,74 @@ def scoped_job(
             included.setdefault(id(defined_by), defined_by)  # not selected: Dagster makes it unexecutable
     selected = set(keys)
     checks = [c for c in inputs.checks if any(k.asset_key in selected for k in c.check_keys)]
+    if not included and not checks:
+        return dbt_only_job(
+            name, scoped, upstream, inputs.resources, description=description, tags=tags, run_tags=run_tags
+        )
+    return resolved_in_repository(
+        name,
+        keys,
+        [*scoped, *included.values(), *upstream],
+        checks,
+        inputs.resources,
+        description=description,
+        tags=tags,
+        run_tags=run_tags,
+    )
+
+
+def resolved_in_repository(
+    name: str,
+    keys: Collection[AssetKey],
+    assets: Sequence[Owner],
+    checks: Sequence[AssetsDefinition],
+    resources: Mapping[str, object],
+    *,
+    description: str | None,
+    tags: Mapping[str, str],
+    run_tags: Mapping[str, str],
+) -> JobDefinition:
+    """The job selecting `keys`, resolved by Dagster in a repository of `assets` (which subsets partly
+    selected Python multi-assets and makes unselected assets unexecutable)."""
     job = define_asset_job(
-        name, selection=AssetSelection.assets(*sorted(keys, key=str)), description=description, tags=tags
+        name,
+        selection=AssetSelection.assets(*sorted(keys, key=str)),
+        description=description,
+        tags=tags,
+        run_tags=run_tags,
     )
-    scope = Definitions(
-        assets=[*scoped, *included.values(), *upstream],
-        asset_checks=checks,
-        jobs=[job],
-        resources=dict(inputs.resources),
-    )
+    scope = Definitions(assets=assets, asset_checks=checks, jobs=[job], resources=dict(resources))
     return scope.resolve_job_def(name)
+
+
+def dbt_only_job(
+    name: str,
+    scoped: Sequence[AssetsDefinition],
+    upstream: Sequence[AssetSpec],
+    resources: Mapping[str, object],
+    *,
+    description: str | None,
+    tags: Mapping[str, str],
+    run_tags: Mapping[str, str],
+) -> JobDefinition:
+    """The job of `scoped` (every asset in them selected), its parents `upstream` as external assets: the
+    job Dagster's resolution in a repository would build (its `build_asset_job`), built directly."""
+    by_partitions: dict[object, list[AssetSpec]] = defaultdict(list)
+    for spec in upstream:  # grouped as Definitions groups loose specs: one external per partitioning
+        by_partitions[spec.partitions_def].append(spec)
+    externals = [AssetsDefinition(specs=specs) for specs in by_partitions.values()]
+    graph = AssetGraph.from_assets([*scoped, *externals])
+    # Not validated here: the code location's repository checks every job's resources (`_process_resolved_job`)
+    return build_asset_job(
+        name,
+        graph,
+        allow_different_partitions_defs=False,
+        # Definitions binds this default I/O manager (configurable base_dir) to assets it is given
+        resource_defs={"io_manager": default_job_io_manager_with_fs_io_manager_schema, **resources},
+        description=description,
+        tags=tags,
+        run_tags=run_tags,
+    )
 
 
 def _parents(keys: Collection[AssetKey], graph: AssetGraph) -> set[AssetKey]:
