@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import gc
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
-from dagster import AssetKey, BackfillPolicy, DagsterInstance, JobDefinition
+from dagster import AssetKey, AssetsDefinition, AssetSpec, BackfillPolicy, DagsterInstance, JobDefinition
 from dagster._core.definitions.dependency import NodeHandle
 from floe_dagster import job_scope
 from floe_projects import compile_project
@@ -130,15 +131,22 @@ def test_a_dbt_only_job_is_built_directly_as_its_repository_would_resolve_it(
     direct_builds: list[str] = []
     build_directly = job_scope.dbt_only_job
 
-    def spy(name: str, *args: object, **kwargs: object) -> JobDefinition:
+    def spy(name: str, *args: Any, **kwargs: Any) -> JobDefinition:
         direct_builds.append(name)
-        return build_directly(name, *args, **kwargs)  # type: ignore[arg-type]
+        return build_directly(name, *args, **kwargs)
 
     def through_a_repository(
-        name: str, scoped: list, upstream: list, resources: dict, **kw: object
-    ) -> object:  # type: ignore[type-arg]
+        name: str,
+        scoped: Sequence[AssetsDefinition],
+        upstream: Sequence[AssetSpec],
+        resources: Mapping[str, object],
+        *,
+        labels: job_scope.JobLabels,
+    ) -> JobDefinition:
         keys = [k for a in scoped for k in a.keys]
-        return job_scope.resolved_in_repository(name, keys, [*scoped, *upstream], [], resources, **kw)  # type: ignore[arg-type]
+        return job_scope.resolved_in_repository(
+            name, keys, [*scoped, *upstream], [], resources, labels=labels
+        )
 
     monkeypatch.setattr(job_scope, "dbt_only_job", spy)
     direct = load_defs(artifacts)

@@ -59,20 +59,23 @@ class ScopeInputs:
     scope_dbt: ScopeDbt
 
 
+@dataclass(frozen=True)
+class JobLabels:
+    """What a floe.yaml batch job carries besides its assets, as its `define_asset_job` got it."""
+
+    description: str | None
+    tags: Mapping[str, str]
+    run_tags: Mapping[str, str]
+
+
 def scope_batch_jobs(jobs: Mapping[str, BuiltJob], inputs: ScopeInputs) -> None:
     """Replace each batch job's definition (Dagster's `define_asset_job`) with its scoped, resolved job."""
     for built in jobs.values():
         if not isinstance(built.definition, UnresolvedAssetJobDefinition):
             continue  # ops jobs are plain jobs already
         unresolved = built.definition
-        built.definition = scoped_job(
-            built.name,
-            built.keys,
-            inputs,
-            description=unresolved.description,
-            tags=unresolved.tags or {},
-            run_tags=unresolved.run_tags or {},
-        )
+        labels = JobLabels(unresolved.description, unresolved.tags or {}, unresolved.run_tags or {})
+        built.definition = scoped_job(built.name, built.keys, inputs, labels)
 
 
 def owners_by_key(assets: Sequence[Owner]) -> dict[AssetKey, Owner]:
@@ -87,10 +90,7 @@ def scoped_job(
     name: str,
     keys: Collection[AssetKey],
     inputs: ScopeInputs,
-    *,
-    description: str | None,
-    tags: Mapping[str, str],
-    run_tags: Mapping[str, str],
+    labels: JobLabels,
 ) -> JobDefinition:
     """The resolved job materializing `keys`, with its dbt models in an op of its own."""
     dbt_ids = {id(a) for a in inputs.dbt_assets}
@@ -117,19 +117,9 @@ def scoped_job(
     selected = set(keys)
     checks = [c for c in inputs.checks if any(k.asset_key in selected for k in c.check_keys)]
     if not included and not checks:
-        return dbt_only_job(
-            name, scoped, upstream, inputs.resources, description=description, tags=tags, run_tags=run_tags
-        )
-    return resolved_in_repository(
-        name,
-        keys,
-        [*scoped, *included.values(), *upstream],
-        checks,
-        inputs.resources,
-        description=description,
-        tags=tags,
-        run_tags=run_tags,
-    )
+        return dbt_only_job(name, scoped, upstream, inputs.resources, labels=labels)
+    assets = [*scoped, *included.values(), *upstream]
+    return resolved_in_repository(name, keys, assets, checks, inputs.resources, labels=labels)
 
 
 def resolved_in_repository(
@@ -139,18 +129,16 @@ def resolved_in_repository(
     checks: Sequence[AssetsDefinition],
     resources: Mapping[str, object],
     *,
-    description: str | None,
-    tags: Mapping[str, str],
-    run_tags: Mapping[str, str],
+    labels: JobLabels,
 ) -> JobDefinition:
     """The job selecting `keys`, resolved by Dagster in a repository of `assets` (which subsets partly
     selected Python multi-assets and makes unselected assets unexecutable)."""
     job = define_asset_job(
         name,
         selection=AssetSelection.assets(*sorted(keys, key=str)),
-        description=description,
-        tags=tags,
-        run_tags=run_tags,
+        description=labels.description,
+        tags=labels.tags,
+        run_tags=labels.run_tags,
     )
     scope = Definitions(assets=assets, asset_checks=checks, jobs=[job], resources=dict(resources))
     return scope.resolve_job_def(name)
@@ -162,9 +150,7 @@ def dbt_only_job(
     upstream: Sequence[AssetSpec],
     resources: Mapping[str, object],
     *,
-    description: str | None,
-    tags: Mapping[str, str],
-    run_tags: Mapping[str, str],
+    labels: JobLabels,
 ) -> JobDefinition:
     """The job of `scoped` (every asset in them selected), its parents `upstream` as external assets: the
     job Dagster's resolution in a repository would build (its `build_asset_job`), built directly."""
@@ -180,9 +166,9 @@ def dbt_only_job(
         allow_different_partitions_defs=False,
         # Definitions binds this default I/O manager (configurable base_dir) to assets it is given
         resource_defs={"io_manager": default_job_io_manager_with_fs_io_manager_schema, **resources},
-        description=description,
-        tags=tags,
-        run_tags=run_tags,
+        description=labels.description,
+        tags=labels.tags,
+        run_tags=labels.run_tags,
     )
 
 
