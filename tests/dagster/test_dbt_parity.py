@@ -1,7 +1,7 @@
 """floe's dbt multi-asset is dagster-dbt's `@dbt_assets`, fed with specs floe keeps across loads.
 
 If a dagster-dbt upgrade changes what the decorator builds (spec fields, op tags, backfill policy, ...),
-these comparisons fail and floe's `dbt_multi_asset` must follow."""
+these comparisons fail and floe's `DbtAssetsBuilder.multi_asset` must follow."""
 
 # No `from __future__ import annotations`: Dagster inspects the compute function's annotations.
 from collections.abc import Callable, Iterator
@@ -12,11 +12,13 @@ import pytest
 from dagster import AssetExecutionContext, AssetsDefinition, DailyPartitionsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_shared.record import as_dict
-from floe_dagster import spec_cache
-from floe_dagster.dbt_assets import dbt_multi_asset, dbt_project_specs, floe_translator
-from floe_dagster.dbt_specs import MANIFEST_METADATA_KEY, DbtProjectSpecs, ManifestOnFirstUse
-from floe_dagster.locate import load_artifacts, load_manifest
+from floe_dagster.compat import DBT_MANIFEST_METADATA_KEY as MANIFEST_METADATA_KEY
+from floe_dagster.dbt import spec_cache
+from floe_dagster.dbt.assets import DbtAssetsBuilder
+from floe_dagster.dbt.load import floe_translator, project_specs
+from floe_dagster.dbt.specs import DbtProjectSpecs, ManifestOnFirstUse
 from floe_dagster.observability import Observability
+from floe_dagster.project import load_artifacts, load_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -67,19 +69,19 @@ def _assert_same(floe: AssetsDefinition, plain: AssetsDefinition) -> None:
 def _from_file(artifacts_path: Path) -> tuple[Any, DbtProjectSpecs, Any]:
     """(artifacts, specs read back from the cache file, manifest) — the path every later load takes."""
     artifacts = load_artifacts(artifacts_path)
-    dbt_project_specs(artifacts)  # builds and writes the cache file
+    project_specs(artifacts)  # builds and writes the cache file
     manifest_path = artifacts.resolve(artifacts.dbt.manifest_path)  # type: ignore[union-attr]
     project = spec_cache.read(manifest_path, floe_translator(artifacts))
     assert project is not None, "the cache file was not written or not accepted"
     assert all(isinstance(s.metadata[MANIFEST_METADATA_KEY], ManifestOnFirstUse) for s in project.specs)
-    return artifacts, project, load_manifest(manifest_path).data
+    return artifacts, project, load_manifest(manifest_path).raw
 
 
 @pytest.mark.parametrize("name", ["demo", "shop", "warehouse"])
 def test_whole_project_equals_dbt_assets(shared: Callable[[str], Path], name: str) -> None:
     artifacts, project, manifest = _from_file(shared(name))
     observer = Observability.from_artifacts(artifacts)
-    floe = dbt_multi_asset(project, project.specs, observer, name="dbt_x", pdef=None)
+    floe = DbtAssetsBuilder(project, observer).multi_asset(project.specs, name="dbt_x", pdef=None)
     plain = _decorated(
         manifest, project.specs[0].metadata["dagster_dbt/dagster_dbt_translator"], "fqn:*", "dbt_x"
     )
@@ -93,7 +95,7 @@ def test_partitioned_slice_equals_dbt_assets_with_the_same_selection(shared: Cal
     chosen = [s for s in project.specs if s.key.to_user_string() in {"partition_probe", "stg_customers"}]
     assert len(chosen) == 2
     daily = DailyPartitionsDefinition(start_date="2024-01-01")
-    floe = dbt_multi_asset(project, chosen, observer, name="dbt_daily", pdef=daily)
+    floe = DbtAssetsBuilder(project, observer).multi_asset(chosen, name="dbt_daily", pdef=daily)
     select = " ".join("fqn:" + ".".join(project.nodes[project.unique_id(s)].fqn) for s in chosen)
     translator = project.specs[0].metadata["dagster_dbt/dagster_dbt_translator"]
     plain = _decorated(manifest, translator, select, "dbt_daily", daily)

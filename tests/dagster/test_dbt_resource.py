@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from dagster_dbt.core import resource as dagster_dbt_resource
-from floe_dagster.resources import FloeDbtCliResource
+from floe_dagster.compat import FloeDbtCliResource
 from packaging import version
 
 PROJECT = Path(__file__).resolve().parents[1] / "projects" / "shop" / "dbt"

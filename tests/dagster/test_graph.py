@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, TableSchema
 from floe_dagster import FloeDefinitions
-from floe_dagster.dag_check import asset_graph_mismatches
-from floe_dagster.locate import load_manifest
+from floe_dagster.dbt.graph_check import asset_graph_mismatches
+from floe_dagster.project import load_manifest
 
 pytestmark = pytest.mark.slow  # compiling runs `dbt parse`
 
@@ -34,13 +34,13 @@ def test_asset_graph_equals_manifest_dag(shared: Callable[[str], Path], project:
     artifacts = shared(project)
     defs = FloeDefinitions.from_compiled_artifacts(artifacts)
     manifest = load_manifest(artifacts.parent / "dbt" / "manifest.json")
-    assert asset_graph_mismatches(defs, manifest.data) == []
+    assert asset_graph_mismatches(defs, manifest.raw) == []
 
 
 def test_mismatch_is_reported(shared: Callable[[str], Path]) -> None:
     artifacts = shared("shop")
     defs = FloeDefinitions.from_compiled_artifacts(artifacts)
-    manifest = dict(load_manifest(artifacts.parent / "dbt" / "manifest.json").data)
+    manifest = dict(load_manifest(artifacts.parent / "dbt" / "manifest.json").raw)
     parent_map = dict(manifest["parent_map"])
     parent_map["model.shop.customer_activity"] = ["model.shop.stg_events"]  # drop one real edge
     manifest["parent_map"] = parent_map

@@ -9,24 +9,27 @@ from pathlib import Path
 
 import pytest
 from dagster import AssetKey, Definitions
-from floe_core.artifacts import CompiledArtifacts, DbtArtifacts
+from floe_core.artifacts import DbtArtifacts
 from floe_core.errors import FloeError
-from floe_core.spec import FloeSpec
 from floe_dagster import FloeDefinitions
-from floe_dagster.locate import load_manifest
+from floe_dagster.project import load_manifest
+from floe_projects import write_artifacts
 
 SPEC = {
     "name": "loc",
     "version": "1",
     "compute": {"default": "dev", "targets": {"dev": {"type": "duckdb", "properties": {"path": "x.duckdb"}}}},
 }
-MANIFEST = {"metadata": {"project_name": "loc"}, "nodes": {}, "sources": {}, "parent_map": {}}
+V12 = "https://schemas.getdbt.com/dbt/manifest/v12.json"
+MANIFEST = {
+    "metadata": {"project_name": "loc", "dbt_schema_version": V12},
+    "nodes": {},
+    "sources": {},
+    "parent_map": {},
+}
 
 
 def _write(root: Path, spec: dict[str, object] = SPEC, dbt: bool = False) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "floe.yaml").write_text("# see .floe/compiled_artifacts.json\n")
-    (root / ".floe").mkdir(exist_ok=True)
     dbt_section = (
         DbtArtifacts(
             project_dir="dbt",
@@ -38,16 +41,7 @@ def _write(root: Path, spec: dict[str, object] = SPEC, dbt: bool = False) -> Pat
         if dbt
         else None
     )
-    artifacts = CompiledArtifacts(
-        floe_version="0.1.0",
-        project_root="..",
-        spec_path="floe.yaml",
-        spec=FloeSpec.model_validate(spec),
-        dbt=dbt_section,
-    )
-    path = root / ".floe" / "compiled_artifacts.json"
-    path.write_text(artifacts.to_json())
-    return path
+    return write_artifacts(root, spec, dbt_section)
 
 
 def test_missing_artifacts_say_run_floe_compile(tmp_path: Path) -> None:
@@ -110,11 +104,11 @@ def test_missing_and_invalid_manifest(tmp_path: Path) -> None:
     manifest = tmp_path / ".floe" / "dbt" / "manifest.json"
     manifest.parent.mkdir()
     manifest.write_text("{not json")
-    with pytest.raises(FloeError, match=r"manifest.json is unreadable .*: run `floe compile`"):
+    with pytest.raises(FloeError, match=r"manifest.json is not valid JSON .*: run `floe compile`"):
         FloeDefinitions.from_compiled_artifacts(path)
-    manifest.write_text(json.dumps({"metadata": {}}))
+    manifest.write_text(json.dumps({"metadata": {"dbt_schema_version": V12}, "nodes": []}))
     with pytest.raises(
-        FloeError, match=r"is invalid \(missing nodes, sources, parent_map\): run `floe compile`"
+        FloeError, match=r"nodes is list, sources is missing, parent_map is missing; expected"
     ):
         FloeDefinitions.from_compiled_artifacts(path)
 
@@ -124,10 +118,10 @@ def test_manifest_read_once_until_it_changes(tmp_path: Path) -> None:
     manifest.write_text(json.dumps(MANIFEST))
     first = load_manifest(manifest)
     assert load_manifest(manifest) is first
-    manifest.write_text(json.dumps({**MANIFEST, "metadata": {"project_name": "changed"}}))
+    manifest.write_text(json.dumps({**MANIFEST, "metadata": {**MANIFEST["metadata"], "project_name": "new"}}))
     os.utime(manifest, ns=(first.path.stat().st_mtime_ns + 10**9,) * 2)
     again = load_manifest(manifest)
-    assert again is not first and again.project_name == "changed"
+    assert again is not first and again.project_name == "new"
 
 
 def test_unknown_source_mapping_is_reported(tmp_path: Path) -> None:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from dagster import AssetKey
-from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import FloeError
-from floe_core.spec import FloeSpec
 from floe_dagster import FloeDefinitions
+from floe_projects import write_artifacts
 
 MODULE_A = """
 from dagster import AssetSpec, asset, asset_check, AssetCheckResult, multi_asset, AssetOut
@@ -34,23 +33,16 @@ def _project(tmp_path: Path, modules: list[str], files: dict[str, str]) -> Path:
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(textwrap.dedent(text))
-    spec = FloeSpec.model_validate(
-        {
-            "name": "mods",
-            "version": "1",
-            "compute": {
-                "default": "dev",
-                "targets": {"dev": {"type": "duckdb", "properties": {"path": "x.duckdb"}}},
-            },
-            "orchestration": {"asset_modules": modules},
-        }
-    )
-    (tmp_path / "floe.yaml").write_text("# written by the test; the artifacts below are what counts\n")
-    out = tmp_path / ".floe"
-    out.mkdir()
-    artifacts = CompiledArtifacts(floe_version="0.1.0", project_root="..", spec_path="floe.yaml", spec=spec)
-    (out / "compiled_artifacts.json").write_text(artifacts.to_json())
-    return out / "compiled_artifacts.json"
+    spec = {
+        "name": "mods",
+        "version": "1",
+        "compute": {
+            "default": "dev",
+            "targets": {"dev": {"type": "duckdb", "properties": {"path": "x.duckdb"}}},
+        },
+        "orchestration": {"asset_modules": modules},
+    }
+    return write_artifacts(tmp_path, spec)
 
 
 def _error(path: Path) -> str:

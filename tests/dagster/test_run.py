@@ -16,9 +16,10 @@ from dagster import (
     materialize,
 )
 from floe_dagster import FloeDefinitions
-from floe_dagster.dbt_assets import build_dbt_assets, dbt_project_specs
-from floe_dagster.locate import load_artifacts
+from floe_dagster.dbt.assets import DbtAssetsBuilder, slice_specs
+from floe_dagster.dbt.load import project_specs
 from floe_dagster.observability import Observability
+from floe_dagster.project import load_artifacts
 from floe_dagster.resources import dbt_resource
 
 pytestmark = pytest.mark.slow
@@ -101,11 +102,12 @@ def test_partitions_split_dbt_into_one_multi_asset_per_definition(compiled: Call
     artifacts = load_artifacts(artifacts_path)
     daily = DailyPartitionsDefinition(start_date="2024-01-01")
     regions = StaticPartitionsDefinition(["eu", "us"])
-    chosen = {"model.shop.partition_probe": daily, "model.shop.customer_payments": regions}
+    chosen = {"partition_probe": daily, "customer_payments": regions}
     observer = Observability.from_artifacts(artifacts)
-    project = dbt_project_specs(artifacts)
+    project = project_specs(artifacts)
     assert project is not None
-    built = build_dbt_assets(project, observer, chosen.get)
+    slices = slice_specs(project.specs, lambda key: chosen.get(key.to_user_string()), lambda _keys: None)
+    built = DbtAssetsBuilder(project, observer).build(slices)
     by_pdef = {a.partitions_def: {k.to_user_string() for k in a.keys} for a in built}
     assert len(built) == 3 and len({a.op.name for a in built}) == 3
     assert by_pdef[daily] == {"partition_probe"}

@@ -1,4 +1,4 @@
-"""The dbt spec cache (floe_dagster.spec_cache): later loads read the specs instead of rebuilding them and
+"""The dbt spec cache (floe_dagster.dbt.spec_cache): later loads read the specs instead of rebuilding them and
 never parse the manifest; anything stale, foreign or unwritable falls back to building, never to wrong specs."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import duckdb
 import pytest
 import yaml
 from dagster import AssetSpec
-from floe_dagster import spec_cache
-from floe_dagster.dbt_assets import dbt_project_specs, floe_translator
-from floe_dagster.dbt_specs import build_project_specs
-from floe_dagster.locate import load_artifacts
-from floe_dagster.translator import FloeDbtTranslator
+from floe_dagster.dbt import spec_cache
+from floe_dagster.dbt.load import floe_translator, project_specs
+from floe_dagster.dbt.specs import build_project_specs
+from floe_dagster.dbt.translator import FloeDbtTranslator
+from floe_dagster.project import load_artifacts
 from floe_projects import compile_project
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,8 @@ LOAD = textwrap.dedent(
     import json, sys, warnings
     warnings.filterwarnings("ignore")
     from dagster._core.remote_representation.external_data import RepositorySnap
-    from floe_dagster import FloeDefinitions, locate
+    from floe_dagster import FloeDefinitions
+    from floe_dbt import manifest
     defs = FloeDefinitions.from_compiled_artifacts(sys.argv[1])
     repo = defs.get_repository_def()
     RepositorySnap.from_def(repo)  # what the webserver and `dagster definitions validate` build
@@ -39,7 +40,7 @@ LOAD = textwrap.dedent(
     dbt = sorted(k.to_user_string() for k in graph.get_all_asset_keys()
                  if "dagster_dbt/unique_id" in graph.get(k).metadata)
     print(json.dumps({
-        "manifests_parsed": len(locate._MANIFESTS),
+        "manifests_parsed": len(manifest._loaded),
         "dbt_assets": dbt,
         "descriptions": {k: graph.get(next(x for x in graph.get_all_asset_keys() if x.to_user_string() == k)).description for k in dbt},
         "checks": sorted(str(c) for c in graph.asset_check_keys),
@@ -52,15 +53,16 @@ RUN = textwrap.dedent(
     import sys, warnings
     warnings.filterwarnings("ignore")
     from dagster import AssetKey, DagsterInstance
-    from floe_dagster import FloeDefinitions, locate
+    from floe_dagster import FloeDefinitions
+    from floe_dbt import manifest
     defs = FloeDefinitions.from_compiled_artifacts(sys.argv[1])
-    assert not locate._MANIFESTS, "loading parsed the manifest"
+    assert not manifest._loaded, "loading parsed the manifest"
     keys = [AssetKey(k) for k in ("raw_customers", "raw_payments", "stg_customers", "customer_payments")]
     with DagsterInstance.ephemeral() as instance:
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             instance=instance, asset_selection=keys)
     checks = [c.passed for c in result.get_asset_check_evaluations()]
-    print(result.success, len(locate._MANIFESTS), len(checks), all(checks))
+    print(result.success, len(manifest._loaded), len(checks), all(checks))
     """
 )
 
@@ -112,7 +114,7 @@ def test_a_run_after_a_cache_hit_gives_dbt_the_manifest_when_it_runs(
 
 def test_a_recompiled_manifest_is_not_served_from_the_old_cache(compiled: Callable[[str], Path]) -> None:
     artifacts_path = compiled("shop")
-    before = dbt_project_specs(load_artifacts(artifacts_path))
+    before = project_specs(load_artifacts(artifacts_path))
     assert before is not None
     schema = artifacts_path.parent.parent / "dbt" / "models" / "schema.yml"
     doc = yaml.safe_load(schema.read_text())
@@ -121,7 +123,7 @@ def test_a_recompiled_manifest_is_not_served_from_the_old_cache(compiled: Callab
     schema.write_text(yaml.safe_dump(doc), encoding="utf-8")
     compile_project(artifacts_path.parent.parent)
 
-    after = dbt_project_specs(load_artifacts(artifacts_path))
+    after = project_specs(load_artifacts(artifacts_path))
     assert after is not None
     assert "renamed after the cache" in (_spec(after.specs, "stg_customers").description or "")
     reread = spec_cache.read(_manifest_path(artifacts_path), floe_translator(load_artifacts(artifacts_path)))
@@ -132,7 +134,7 @@ def test_a_recompiled_manifest_is_not_served_from_the_old_cache(compiled: Callab
 
 def test_other_translator_inputs_do_not_reuse_the_cache(shared: Callable[[str], Path]) -> None:
     artifacts = load_artifacts(shared("shop"))
-    dbt_project_specs(artifacts)
+    project_specs(artifacts)
     manifest = _manifest_path(shared("shop"))
     assert spec_cache.read(manifest, floe_translator(artifacts)) is not None
     reclassified = FloeDbtTranslator(classifications={"stg_customers": {"name": "pii"}})
@@ -142,7 +144,7 @@ def test_other_translator_inputs_do_not_reuse_the_cache(shared: Callable[[str], 
 def test_a_touched_manifest_with_the_same_bytes_still_uses_the_cache(compiled: Callable[[str], Path]) -> None:
     artifacts = load_artifacts(compiled("shop"))
     manifest = artifacts.resolve(artifacts.dbt.manifest_path)  # type: ignore[union-attr]
-    dbt_project_specs(artifacts)
+    project_specs(artifacts)
     stat = manifest.stat()
     os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000_000))  # e.g. copied into an image
     assert spec_cache.read(manifest, floe_translator(artifacts)) is not None
@@ -157,7 +159,7 @@ def test_a_corrupt_cache_file_is_ignored_and_rewritten(compiled: Callable[[str],
     cache = spec_cache.cache_path(manifest)
     cache.write_bytes(b"\x80\x05not a pickle at all")
     assert spec_cache.read(manifest, translator) is None
-    built = spec_cache.build_and_cache(manifest, translator)
+    built = spec_cache.build_and_cache(manifest, translator, build_project_specs)
     again = spec_cache.read(manifest, translator)
     assert again is not None and [s.key for s in again.specs] == [s.key for s in built.specs]
 

@@ -14,8 +14,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from floe_dagster.tracing.runtime import TracingRuntime
-from floe_dagster.tracing.settings import TraceSettings
+from floe_dagster.observability.settings import TraceSettings
+from floe_dagster.observability.tracing.runtime import TracingRuntime
 
 
 def _settings(endpoint: str, timeout: float, flush: float) -> TraceSettings:
@@ -127,8 +127,8 @@ def test_process_exits_while_its_collector_hangs(hanging: _Listener) -> None:
     """Spans queued at exit: floe's exit hook waits one flush budget; the SDK's would wait 30 s."""
     child = textwrap.dedent(
         f"""
-        from floe_dagster.tracing.runtime import TracingRuntime
-        from floe_dagster.tracing.settings import TraceSettings
+        from floe_dagster.observability.tracing.runtime import TracingRuntime
+        from floe_dagster.observability.settings import TraceSettings
 
         runtime = TracingRuntime(TraceSettings("exit-test", {hanging.url!r}, "http/protobuf", 120.0, 0.5))
         for i in range(3):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import time
 from typing import Any
 
 import pytest
@@ -56,18 +55,17 @@ def test_tarpit_lineage_and_refused_otlp_neither_fail_nor_stall_the_run(
             "traces": {"endpoint": closed_port, "timeout_seconds": 20, "flush_timeout_seconds": 1},
         }
     )
-    started = time.monotonic()
     result = run_project(project)
-    elapsed = time.monotonic() - started
     assert result.success
-    # >= 12 lineage events: delivered inline, each would wait its 20 s timeout (4 min); bounded flushes don't
-    assert elapsed < 200
     warnings = _warnings(caplog)
     lineage = [w for w in warnings if w["event"].startswith("openlineage endpoint unreachable")]
     traces = [w for w in warnings if w["event"].startswith("otlp trace endpoint unreachable")]
     assert len(lineage) == 1, warnings
     assert len(traces) == 1, warnings
     assert tarpit.removeprefix("http://") in lineage[0]["endpoint"]
+    # >= 12 lineage events, each worth a 20 s timeout: the step gave up waiting at its 1 s flush budget
+    # (and, the endpoint known dead, never waited for it again)
+    assert lineage[0]["reason"] == "did not answer within 1s", lineage
     assert closed_port.removeprefix("http://") in traces[0]["endpoint"]
     assert all(w["event"] != "observability step failed; the run continues" for w in warnings)
 

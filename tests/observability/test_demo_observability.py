@@ -20,8 +20,8 @@ from dagster import AssetKey, DagsterInstance, build_sensor_context, execute_job
 from dagster._core.definitions.reconstruct import ReconstructableRepository
 from floe_core.artifacts import CompiledArtifacts
 from floe_dagster.observability import Observability
+from floe_dagster.observability.tracing.context import run_span_id
 from floe_dagster.resources import duckdb_path
-from floe_dagster.tracing.context import run_span_id
 from floe_projects import DEMO, compile_project, copy_project
 
 pytestmark = pytest.mark.slow

@@ -1,6 +1,6 @@
 """While dbt runs, neither full garbage collections nor slow GIL hand-offs may stall lineage: the code
 location's objects are frozen for the dbt invocation and handed back afterwards, and the switch interval is
-shortened then restored (floe_dagster.lineage.latency_guards)."""
+shortened then restored (floe_dagster.observability.dbt_run.latency_guards)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 import pytest
-from floe_dagster.lineage.latency_guards import older_objects_frozen, prompt_thread_switches
+from floe_dagster.observability.dbt_run.latency_guards import older_objects_frozen, prompt_thread_switches
 
 MODELS = ["floe_obs.stg_customers", "floe_obs.stg_orders", "floe_obs.customer_orders"]
 

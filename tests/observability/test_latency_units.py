@@ -13,17 +13,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from floe_dagster.lineage.datasets import DatasetFactory
-from floe_dagster.lineage.dbt_event_pump import DbtEventPump
-from floe_dagster.lineage.dbt_events import NodeEvent
-from floe_dagster.lineage.dbt_test_runs import DbtTestRuns
-from floe_dagster.lineage.manifest import DbtColumn, DbtManifestView, DbtNode
-from floe_dagster.lineage.naming import ComputeLocation
-from floe_dagster.lineage.settings import LineageSettings
-from floe_dagster.lineage.sql_prefetch import SqlPrefetch
-from floe_dagster.lineage.telemetry import DagsterRun, Telemetry
+from floe_core.artifacts import ActiveTarget
+from floe_dagster.observability.dbt_run.event_pump import DbtEventPump
+from floe_dagster.observability.dbt_run.events import NodeEvent
+from floe_dagster.observability.dbt_run.sql_prefetch import SqlPrefetch
+from floe_dagster.observability.dbt_run.test_runs import DbtTestRuns
+from floe_dagster.observability.lineage.datasets import DatasetFactory
+from floe_dagster.observability.lineage.dbt_nodes import DbtColumn, DbtManifestView, DbtNode
+from floe_dagster.observability.settings import LineageSettings
+from floe_dagster.observability.telemetry import DagsterRun, Telemetry
 
 NS = "duckdb:///w.duckdb"
+TARGET = ActiveTarget(
+    name="dev",
+    type="duckdb",
+    adapter_package="dbt-duckdb",
+    lineage_namespace=NS,
+    dataset_name_parts=("database", "schema", "table"),
+    sql_dialect="duckdb",
+)
 
 
 def _node(uid: str, kind: str = "model", **extra: object) -> DbtNode:
@@ -102,7 +110,7 @@ SQL = "select a.id, a.amount * 2 as doubled from w.main.up a"
 
 
 def _prefetch_setup(tmp_path: Path) -> tuple[DatasetFactory, DbtNode, DbtNode, Path]:
-    datasets = DatasetFactory(ComputeLocation(adapter="duckdb", namespace=NS), {})
+    datasets = DatasetFactory(TARGET, {})
     up = _node("model.p.up")
     model = _node("model.p.down", depends_on=("model.p.up",))
     return datasets, up, model, tmp_path / "compiled" / "p" / "models" / "down.sql"
@@ -215,7 +223,7 @@ def test_a_models_test_run_completes_once_all_its_tests_reported(tmp_path: Path)
     runs = DbtTestRuns(
         telemetry=telemetry,
         view=view,
-        datasets=DatasetFactory(ComputeLocation(adapter="duckdb", namespace=NS), {}),
+        datasets=DatasetFactory(TARGET, {}),
         run=DagsterRun(run_id=str(uuid.uuid4()), job_name="job"),
         job_name=lambda n: f"{n.package}.{n.name}",
         asset_keys={},
@@ -275,7 +283,7 @@ class _SlowReceiver:
 
 
 def test_a_burst_of_events_leaves_on_several_lanes_and_each_run_keeps_its_order() -> None:
-    from floe_dagster.lineage.emitter import LineageEmitter
+    from floe_dagster.observability.lineage.emitter import LineageEmitter
 
     receiver = _SlowReceiver()
     emitter = LineageEmitter([receiver, receiver, receiver], "test", queue_size=100, flush_timeout=10)  # type: ignore[list-item]

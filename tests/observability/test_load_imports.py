@@ -20,9 +20,9 @@ RUNTIME_ONLY = (
     "openlineage.client.event_v2",
     "opentelemetry.sdk.trace",
     "opentelemetry.exporter.otlp.proto.http.trace_exporter",
-    "floe_dagster.lineage.runtime",
-    "floe_dagster.lineage.telemetry",
-    "floe_dagster.lineage.column_lineage",
+    "floe_dagster.observability.runtime",
+    "floe_dagster.observability.telemetry",
+    "floe_dagster.observability.lineage.column_lineage",
 )
 
 CHILD = """

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from floe_dagster.lineage.dbt_log_tail import DbtLogTail
-from floe_dagster.tracing.run_sensor import LOOKBACK_SECONDS, Cursor, _advance
+from floe_dagster.observability.dbt_run.log_tail import DbtLogTail
+from floe_dagster.observability.tracing.run_sensor import LOOKBACK_SECONDS, Cursor, _advance
 
 
 def _line(name: str, uid: str, when: datetime) -> bytes:

@@ -107,7 +107,7 @@ def test_every_materialization_has_lineage_and_a_span(  # noqa: PLR0915 - one ru
             "materialize customer_orders",
         ]
     )
-    from floe_dagster.tracing.context import run_span_id
+    from floe_dagster.observability.tracing.context import run_span_id
 
     for span in spans.values():
         assert span.trace_id.hex() == dagster_run.replace("-", "")

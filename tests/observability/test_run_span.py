@@ -10,7 +10,7 @@ import pytest
 from dagster import DagsterInstance, Definitions, asset, build_sensor_context, materialize
 from floe_core.artifacts import CompiledArtifacts
 from floe_dagster.observability import Observability
-from floe_dagster.tracing.context import run_span_id
+from floe_dagster.observability.tracing.context import run_span_id
 
 pytestmark = pytest.mark.slow
 

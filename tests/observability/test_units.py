@@ -1,19 +1,16 @@
-"""Fast checks of settings resolution, dataset naming, the emitter's bounds and asset wrapping."""
+"""Fast checks of settings resolution, the emitter's bounds and asset wrapping."""
 
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 from dagster import AssetCheckResult, AssetKey, StaticPartitionsDefinition, asset, asset_check, materialize
 from floe_core.spec.observability import LineageConfig, ObservabilityConfig, TracesConfig
-from floe_dagster.lineage.emitter import LineageEmitter
-from floe_dagster.lineage.naming import _namespace
-from floe_dagster.lineage.python_assets import wrap_compute
-from floe_dagster.lineage.settings import resolve_lineage
-from floe_dagster.tracing.settings import resolve_traces
+from floe_dagster.observability.lineage.emitter import LineageEmitter
+from floe_dagster.observability.python_assets import wrap_compute
+from floe_dagster.observability.settings import resolve_lineage, resolve_traces
 
 
 def test_lineage_settings_from_yaml_and_env() -> None:
@@ -44,21 +41,6 @@ def test_trace_settings_from_yaml_and_env() -> None:
     assert resolve_traces(ObservabilityConfig(traces=TracesConfig(enabled=False)), "p", env={}) is None
 
 
-def test_dataset_namespaces_follow_the_openlineage_naming_spec() -> None:
-    root = Path("/proj/dbt")
-    assert _namespace("duckdb", {"path": "../w.duckdb"}, root) == "duckdb:///proj/w.duckdb"
-    assert _namespace("postgres", {"host": "db", "port": 5433}, root) == "postgres://db:5433"
-    assert _namespace("postgres", {"host": "db"}, root) == "postgres://db:5432"
-    host = "analytics.abc123.eu-west-1.redshift.amazonaws.com"
-    assert _namespace("redshift", {"host": host, "port": 5439}, root) == "redshift://analytics.eu-west-1:5439"
-    assert _namespace("snowflake", {"account": "MyOrg-MyAccount"}, root) == "snowflake://myorg-myaccount"
-    assert _namespace("bigquery", {"project": "p"}, root) == "bigquery"
-    assert _namespace("databricks", {"host": "adb-1.azuredatabricks.net"}, root) == (
-        "databricks://adb-1.azuredatabricks.net"
-    )
-    assert _namespace("spark", {"host": "spark", "port": 10001}, root) == "spark://spark:10001"
-
-
 class _SlowTransport:
     def __init__(self) -> None:
         self.release = threading.Event()
@@ -72,10 +54,9 @@ class _SlowTransport:
 def test_emitter_never_blocks_drops_when_full_and_flush_is_bounded() -> None:
     transport = _SlowTransport()
     emitter = LineageEmitter([transport], "test", queue_size=2, flush_timeout=0.3)  # type: ignore[list-item]
-    started = time.monotonic()
     for i in range(10):
-        emitter.emit(i)  # type: ignore[arg-type]
-    assert time.monotonic() - started < 1.0
+        emitter.emit(i)  # type: ignore[arg-type]  # returns at once: the transport is still blocked
+    assert transport.seen == []  # nothing delivered yet, so emit() never waited for the transport
     assert emitter.dropped >= 7  # one in flight, two queued, the rest dropped and counted
     assert emitter.flush() is False  # bounded: gives up after 0.3 s
     assert emitter.flush() is False  # and does not wait again for an endpoint known to be stuck

@@ -97,8 +97,9 @@ def compile_project(root: Path, with_dbt: bool = False) -> Path:
         assert done.returncode == 0, done.stdout + done.stderr
     else:
         from floe_core.compiler import compile_project as compile_in_process
+        from floe_dbt.compile_step import run as floe_dbt_step  # without a dbt transform: no dbt call
 
-        compile_in_process(root / "floe.yaml", steps={})
+        compile_in_process(root / "floe.yaml", steps={"dbt": floe_dbt_step})
     return root / ".floe" / "compiled_artifacts.json"
 
 

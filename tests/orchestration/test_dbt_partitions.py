@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus, Definitions, RunsFilter
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-from floe_dagster.backfills import BACKFILL_TAG
-from floe_dagster.dbt_assets import UNIQUE_ID_METADATA_KEY
+from floe_dagster.compat import DBT_UNIQUE_ID_METADATA_KEY as UNIQUE_ID_METADATA_KEY
+from floe_dagster.orchestration.backfills import BACKFILL_TAG
 from orch_support import compile_project, floe, load_defs
 
 FCT = "select order_date, orders, revenue, partition_key from fct_daily_orders order by 1"

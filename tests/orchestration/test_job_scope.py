@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from dagster import AssetKey, AssetsDefinition, AssetSpec, BackfillPolicy, DagsterInstance, JobDefinition
 from dagster._core.definitions.dependency import NodeHandle
-from floe_dagster import job_scope
+from floe_dagster.orchestration import job_scope
 from floe_projects import compile_project
 from orch_support import DEMO_ENV, load_defs
 

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus, Definitions, RunsFilter
 from floe_core.errors import FloeError
-from floe_dagster.backfills import BACKFILL_TAG, run_backfill
+from floe_dagster.orchestration.backfills import BACKFILL_TAG, run_backfill
 from orch_support import compile_project, floe, project_defs, write_project
 
 DAILY = """

@@ -33,3 +33,31 @@ def compile_project(project: Path, env: dict[str, str] | None = None) -> Path:
     if done.returncode != 0:
         raise AssertionError(f"floe compile failed in {project}:\n{done.stdout}\n{done.stderr}")
     return project / ".floe" / "compiled_artifacts.json"
+
+
+def write_artifacts(root: Path, spec: dict[str, object], dbt: object | None = None) -> Path:
+    """Hand-made `.floe/compiled_artifacts.json` for `spec` (what `floe compile` records, the active target
+    resolved by floe-dbt as its step does), for tests of loading edge cases no real compile produces."""
+    from floe_core.artifacts import CompiledArtifacts, DbtArtifacts
+    from floe_core.spec import FloeSpec
+    from floe_dbt.profiles import LocalPaths, active_target
+
+    root.mkdir(parents=True, exist_ok=True)
+    if not (root / "floe.yaml").exists():
+        (root / "floe.yaml").write_text(
+            "# written by the test; .floe/compiled_artifacts.json is what counts\n"
+        )
+    (root / ".floe").mkdir(exist_ok=True)
+    model = FloeSpec.model_validate(spec)
+    assert dbt is None or isinstance(dbt, DbtArtifacts)
+    artifacts = CompiledArtifacts(
+        floe_version="0.1.0",
+        project_root="..",
+        spec_path="floe.yaml",
+        spec=model,
+        dbt=dbt,
+        target=active_target(model, LocalPaths(floe_dir=root)),
+    )
+    path = root / ".floe" / "compiled_artifacts.json"
+    path.write_text(artifacts.to_json())
+    return path

@@ -51,10 +51,35 @@ def test_valid_manifest(tmp_path: Path) -> None:
             "model.shop.a": {"name": "a", "resource_type": "model"},
             "test.shop.t": {"name": "t", "resource_type": "test"},
         },
+        "sources": {},
+        "parent_map": {},
     }
     manifest = load_manifest(_write(tmp_path / "manifest.json", raw))
     assert (manifest.schema_version, manifest.dbt_version, manifest.project_name) == (12, "1.11.0", "shop")
     assert manifest.model_names() == ["a", "b"]
+
+
+def test_a_manifest_section_of_the_wrong_shape_is_named(tmp_path: Path) -> None:
+    raw = {"metadata": {"dbt_schema_version": V12}, "nodes": [], "sources": {}}
+    with pytest.raises(FloeError) as info:
+        load_manifest(_write(tmp_path / "manifest.json", raw))
+    assert "(nodes is list, parent_map is missing; expected mappings): run `floe compile` again" in str(
+        info.value
+    )
+
+
+def test_the_manifest_is_read_once_per_file_version(tmp_path: Path) -> None:
+    raw = {
+        "metadata": {"dbt_schema_version": V12, "project_name": "a"},
+        "nodes": {},
+        "sources": {},
+        "parent_map": {},
+    }
+    path = _write(tmp_path / "manifest.json", raw)
+    first = load_manifest(path)
+    assert load_manifest(path) is first
+    _write(path, {**raw, "metadata": {"dbt_schema_version": V12, "project_name": "bb"}})  # size changes
+    assert load_manifest(path).project_name == "bb"
 
 
 @pytest.mark.slow

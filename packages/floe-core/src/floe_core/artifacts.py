@@ -31,6 +31,27 @@ class DbtArtifacts(FloeModel):
     manifest_path: str  # manifest.json produced by `dbt parse` during `floe compile`
 
 
+class ActiveTarget(FloeModel):
+    """The active compute target, resolved at compile time by its own target module in floe-dbt.
+
+    Everything a run needs to know about the warehouse without re-deriving it (floe-dagster reads this,
+    never profiles.yml or the target's properties): the dbt adapter, the OpenLineage dataset namespace
+    and naming, the SQL dialect for column lineage, and the local database file where there is one."""
+
+    name: str  # compute.default == the dbt target
+    type: str  # duckdb, postgres, snowflake, ...
+    adapter_package: str  # the pip package providing the dbt adapter, e.g. dbt-duckdb
+    lineage_namespace: str  # https://openlineage.io/docs/spec/naming, e.g. postgres://host:5432
+    dataset_name_parts: tuple[Literal["database", "schema", "table"], ...]  # how dataset names are built
+    sql_dialect: str | None  # sqlglot dialect of the warehouse's SQL (None: not analysable)
+    database_path: str | None = None  # local database file (DuckDB), project-relative or absolute
+
+    def dataset_name(self, database: str | None, schema: str | None, table: str) -> str:
+        """`database.schema.table` (or the parts this target names datasets by), empty parts dropped."""
+        values = {"database": database, "schema": schema, "table": table}
+        return ".".join(v for part in self.dataset_name_parts if (v := values[part]))
+
+
 class CompiledArtifacts(FloeModel):
     """Everything floe-dagster needs, resolved at compile time (interpolated, validated)."""
 
@@ -40,6 +61,7 @@ class CompiledArtifacts(FloeModel):
     spec_path: str  # floe.yaml, relative to project root
     spec: FloeSpec  # the interpolated, validated floe.yaml
     dbt: DbtArtifacts | None = None
+    target: ActiveTarget | None = None  # None only when no compile step resolved one (floe-dbt absent)
 
     _artifacts_path: Path | None = PrivateAttr(default=None)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from floe_core.artifacts import DbtArtifacts
+from floe_core.artifacts import ActiveTarget, DbtArtifacts
 from floe_core.errors import FloeError
 from floe_core.spec import FloeSpec
 
@@ -42,6 +42,7 @@ class CompileStepResult:
     """What a step contributes to CompiledArtifacts."""
 
     dbt: DbtArtifacts | None = None
+    target: ActiveTarget | None = None
 
 
 CompileStep = Callable[[CompileContext], CompileStepResult | None]

@@ -14,7 +14,13 @@ from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from floe_core.artifacts import ARTIFACTS_FILENAME, DEFAULT_OUTPUT_DIR, CompiledArtifacts, DbtArtifacts
+from floe_core.artifacts import (
+    ARTIFACTS_FILENAME,
+    DEFAULT_OUTPUT_DIR,
+    ActiveTarget,
+    CompiledArtifacts,
+    DbtArtifacts,
+)
 from floe_core.compile_steps import CompileContext, CompileStep, discover_steps
 from floe_core.errors import FloeError
 from floe_core.loader import load_spec
@@ -27,8 +33,11 @@ def floe_version() -> str:
         return "0+unknown"
 
 
-def _run_steps(steps: Mapping[str, CompileStep], context: CompileContext) -> DbtArtifacts | None:
+def _run_steps(
+    steps: Mapping[str, CompileStep], context: CompileContext
+) -> tuple[DbtArtifacts | None, ActiveTarget | None]:
     dbt: DbtArtifacts | None = None
+    target: ActiveTarget | None = None
     for name, step in steps.items():
         try:
             result = step(context)
@@ -41,7 +50,13 @@ def _run_steps(steps: Mapping[str, CompileStep], context: CompileContext) -> Dbt
             if dbt is not None:
                 raise FloeError(f"compile step '{name}' reports dbt artifacts, but another step already did")
             dbt = result.dbt
-    return dbt
+        if result is not None and result.target is not None:
+            if target is not None:
+                raise FloeError(
+                    f"compile step '{name}' resolves the active target, but another step already did"
+                )
+            target = result.target
+    return dbt, target
 
 
 def _publish(staging: Path, output_dir: Path) -> None:
@@ -75,12 +90,14 @@ def compile_project(
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         context = CompileContext(spec, spec_path, project_root, out, staging)
+        dbt, target = _run_steps(chosen, context)
         artifacts = CompiledArtifacts(
             floe_version=floe_version(),
             project_root=Path(os.path.relpath(project_root, out)).as_posix(),
             spec_path=Path(os.path.relpath(spec_path, project_root)).as_posix(),
             spec=spec,
-            dbt=_run_steps(chosen, context),
+            dbt=dbt,
+            target=target,
         )
         (staging / ARTIFACTS_FILENAME).write_text(artifacts.to_json(), encoding="utf-8")
         _publish(staging, out)

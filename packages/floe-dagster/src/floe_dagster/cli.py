@@ -15,9 +15,10 @@ from dagster import DagsterInstance, DynamicPartitionsDefinition
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import FloeError
 
-from floe_dagster.backfills import BatchResult, run_backfill
-from floe_dagster.locate import find_artifacts, load_artifacts
-from floe_dagster.partitions import build_partitions, dynamic_names
+from floe_dagster.orchestration.backfill_submit import DEFAULT_DAGSTER_URL
+from floe_dagster.orchestration.backfills import BatchResult, backfill_plan, run_backfill
+from floe_dagster.orchestration.partitions import build_partitions, dynamic_names
+from floe_dagster.project import find_artifacts, load_artifacts
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -91,7 +92,12 @@ def register_backfill(subparsers: Any) -> None:
     parser.add_argument(
         "--submit",
         action="store_true",
-        help="record a Dagster backfill for the daemon (dagster dev) instead of running batches here",
+        help="hand the backfill to a running Dagster (webserver + daemon) instead of running batches here",
+    )
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("DAGSTER_URL", DEFAULT_DAGSTER_URL),
+        help=f"the Dagster webserver for --submit (default: $DAGSTER_URL or {DEFAULT_DAGSTER_URL})",
     )
     parser.set_defaults(func=backfill_command)
 
@@ -103,14 +109,14 @@ def backfill_command(args: argparse.Namespace) -> int:
     defs = build_definitions(artifacts)
     instance = _instance()
     if args.submit:
-        from floe_dagster.backfill_submit import submit_backfill
+        from floe_dagster.orchestration.backfill_submit import submit_backfill
 
-        backfill = submit_backfill(defs, artifacts.spec.orchestration, args.name, instance)
-        data = backfill.asset_backfill_data
-        count = data.target_subset.num_partitions_and_non_partitioned_assets if data else 0
+        plan = backfill_plan(defs, artifacts.spec.orchestration, args.name, instance)
+        submitted = submit_backfill(plan, args.name, args.url)
         print(
-            f"backfill {args.name}: submitted as Dagster backfill {backfill.backfill_id}"
-            f" ({count} asset partition(s)); the daemon runs it, follow it in the UI (Backfills)"
+            f"backfill {args.name}: submitted as Dagster backfill {submitted.backfill_id}"
+            f" ({submitted.asset_partitions} asset partition(s)); the daemon runs it, follow it in the UI"
+            f" ({args.url.rstrip('/')}/runs/b/{submitted.backfill_id})"
         )
         return 0
 

@@ -1,30 +1,27 @@
 """`FloeDefinitions.from_compiled_artifacts()`: the whole code location from `.floe/compiled_artifacts.json`.
 
-Thin on purpose: it locates the artifacts and composes one builder per concern.
+Thin on purpose, data flowing one way: locate the compiled project → load what it names (the user's asset
+modules, the dbt project's specs) → plan floe.yaml's orchestration on those specs → build every Dagster
+object once from the plan → Definitions.
 """
 
 from __future__ import annotations
 
-import functools
-import sys
 from pathlib import Path
 
-from dagster import AssetsDefinition, Definitions
+from dagster import Definitions
 from floe_core.artifacts import CompiledArtifacts
+from floe_core.errors import FloeValidationError
 
-from floe_dagster.dbt_assets import (
-    PartitionsFor,
-    build_dbt_assets,
-    dbt_origins,
-    dbt_project_specs,
-    scoped_dbt_assets,
-)
+from floe_dagster.dbt.assets import DbtAssetsBuilder
+from floe_dagster.dbt.load import project_specs
 from floe_dagster.gc_pause import collector_paused
-from floe_dagster.locate import find_artifacts, load_artifacts
-from floe_dagster.modules import load_asset_modules, reject_duplicates
 from floe_dagster.observability import Observability
-from floe_dagster.orchestration import apply_orchestration
+from floe_dagster.orchestration.build import build_orchestration
+from floe_dagster.orchestration.plan import plan_orchestration
+from floe_dagster.project import caller_file, find_artifacts, load_artifacts, spec_file
 from floe_dagster.resources import build_resources
+from floe_dagster.user_code import load_asset_modules, reject_duplicates
 
 
 class FloeDefinitions:
@@ -34,41 +31,42 @@ class FloeDefinitions:
     def from_compiled_artifacts(cls, path: str | Path | None = None) -> Definitions:
         """Definitions from `path`, else $FLOE_ARTIFACTS, else `.floe/compiled_artifacts.json` next to the
         nearest floe.yaml above the calling file (then above the cwd)."""
-        caller = sys._getframe(1).f_code.co_filename
+        caller = caller_file() if path is None else None
         return build_definitions(load_artifacts(find_artifacts(path, caller)))
 
 
 @collector_paused()  # a third of the build was collector passes over objects that stay alive: see gc_pause
-def build_definitions(
-    artifacts: CompiledArtifacts, partitions_for: PartitionsFor | None = None
-) -> Definitions:
+def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
+    spec, root = artifacts.spec, artifacts.root
     observer = Observability.from_artifacts(artifacts)
-    python = load_asset_modules(
-        artifacts.spec.orchestration.asset_modules, artifacts.root, artifacts.resolve(artifacts.spec_path)
-    )
-    project = dbt_project_specs(artifacts)  # derived once per manifest: see dbt_specs
+    modules = load_asset_modules(spec.orchestration.asset_modules, root, spec_file(artifacts))
+    dbt = project_specs(artifacts)  # from the spec cache: see dbt.specs
+    if dbt is not None:
+        reject_duplicates(modules.origins, dbt.origins())
 
-    def dbt_assets(pf: PartitionsFor | None) -> list[AssetsDefinition]:
-        return [] if project is None else build_dbt_assets(project, observer, pf)
-
-    dbt = dbt_assets(partitions_for)
-    reject_duplicates(python.origins, dbt_origins(dbt, project))
+    plan = plan_orchestration(spec.orchestration, modules.assets, modules.external, dbt)
+    builder = DbtAssetsBuilder(dbt, observer) if dbt is not None else None
+    dbt_assets = builder.build(plan.dbt_slices) if builder is not None else []
+    python = observer.wrap_assets(plan.python_assets)
     resources = build_resources(artifacts)
-    orch = apply_orchestration(  # floe.yaml orchestration: partitions, rules, jobs, schedules, sensors
-        artifacts,
-        observer.wrap_assets(python.assets),
-        python.external,
-        dbt,
-        rebuild_dbt=dbt_assets,
+    orchestrated = build_orchestration(
+        plan,
+        python_assets=python,
+        external=plan.external,
+        dbt_assets=dbt_assets,
+        dbt=builder,
+        checks=modules.checks,
         resources=resources,
-        checks=python.checks,
-        scope_dbt=None if project is None else functools.partial(scoped_dbt_assets, project, observer),
+        project_root=root,
     )
+    issues = [*plan.issues, *orchestrated.issues]
+    if issues:
+        raise FloeValidationError(issues, source=str(spec_file(artifacts)))
     return Definitions(
-        assets=[*orch.python_assets, *orch.external, *orch.dbt_assets],
-        asset_checks=python.checks,
-        jobs=orch.jobs,
-        schedules=orch.schedules,
-        sensors=[*orch.sensors, *observer.sensors()],
+        assets=[*python, *plan.external, *dbt_assets],
+        asset_checks=modules.checks,
+        jobs=orchestrated.jobs,
+        schedules=orchestrated.schedules,
+        sensors=[*orchestrated.sensors, *observer.sensors()],
         resources=resources,
     )

@@ -21,7 +21,14 @@ from floe_core.errors import FloeError
 from floe_core.spec.transforms import DbtTransform
 
 from floe_dbt.manifest import load_manifest
-from floe_dbt.profiles import DbtOutput, LocalPaths, env_vars_referenced, render_output, write_profiles
+from floe_dbt.profiles import (
+    DbtOutput,
+    LocalPaths,
+    active_target,
+    env_vars_referenced,
+    render_output,
+    write_profiles,
+)
 from floe_dbt.runner import DbtInvocation, check, run_dbt
 
 PROFILES_DIR = "profiles"
@@ -34,9 +41,10 @@ _PLACEHOLDER_NUMBER = "0"
 
 
 def run(ctx: CompileContext) -> CompileStepResult:
+    active = active_target(ctx.spec, LocalPaths(floe_dir=ctx.project_root))
     transform = ctx.spec.dbt_transform
     if transform is None:
-        return CompileStepResult(dbt=None)
+        return CompileStepResult(dbt=None, target=active)
     project_dir = _project_dir(ctx, transform)
     profile_name = transform.profile_name or _project_profile(project_dir)
     target = ctx.spec.compute.default
@@ -64,7 +72,8 @@ def run(ctx: CompileContext) -> CompileStepResult:
             profile_name=profile_name,
             target=target,
             manifest_path=ctx.relative(ctx.output_dir / DBT_DIR / "manifest.json"),
-        )
+        ),
+        target=active,
     )
 
 

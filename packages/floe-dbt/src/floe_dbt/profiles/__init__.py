@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from floe_core.artifacts import ActiveTarget
 from floe_core.errors import FloeError
 from floe_core.fs import atomic_write_text
 from floe_core.spec import FloeSpec
@@ -58,6 +59,23 @@ def render_output(name: str, target: ComputeTarget, paths: LocalPaths | None = N
     if literal:
         raise FloeError(f"{where}: {', '.join(literal)} must come from an environment variable (`*_env`)")
     return out
+
+
+def active_target(spec: FloeSpec, paths: LocalPaths) -> ActiveTarget:
+    """The active target (compute.default) as its target module resolves it, for the compiled artifacts."""
+    name = spec.compute.default
+    target = spec.compute.targets[name]
+    profile = profile_for(target.type, f"compute.targets.{name}")
+    database = profile.database_path(target) if profile.database_path is not None else None
+    return ActiveTarget(
+        name=name,
+        type=target.type,
+        adapter_package=profile.adapter_package,
+        lineage_namespace=profile.lineage_namespace(target, paths),
+        dataset_name_parts=profile.dataset_name_parts,
+        sql_dialect=profile.sql_dialect,
+        database_path=database,
+    )
 
 
 def render_profiles(
@@ -120,6 +138,7 @@ __all__ = [
     "DbtOutput",
     "LocalPaths",
     "TargetProfile",
+    "active_target",
     "env_number",
     "env_ref",
     "env_vars_referenced",

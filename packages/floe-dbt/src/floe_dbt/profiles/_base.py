@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from floe_core.spec.compute import TargetProperties
 
@@ -16,6 +16,7 @@ DbtOutput = dict[str, ProfileValue]
 """One dbt output (a target in profiles.yml), ready for YAML."""
 
 T = TypeVar("T")
+NamePart = Literal["database", "schema", "table"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,12 @@ class LocalPaths:
             return path
         return os.path.relpath(self.floe_dir / path, self.dbt_dir)
 
+    def absolute(self, path: str) -> str:
+        """A local path written relative to floe.yaml, made absolute (others unchanged)."""
+        if self.floe_dir is None or not is_local_relative(path):
+            return path
+        return str((self.floe_dir / path).resolve())
+
 
 def is_local_relative(path: str) -> bool:
     """A relative file path (not :memory:, an `md:` name or a URL)."""
@@ -50,8 +57,15 @@ class TargetProfile(Generic[T]):
     secret_fields: tuple[str, ...]  # dbt output keys that may only hold `{{ env_var(...) }}`
     auth_methods: tuple[str, ...]  # accepted `credentials.method` values
     render: Callable[[T], DbtOutput]  # pure: typed target -> dbt output
+    # OpenLineage (https://openlineage.io/docs/spec/naming): the namespace of the data source instance
+    # (non-secret connection fields only) and the parts a dataset name is made of
+    lineage_namespace: Callable[[T, LocalPaths], str]
+    sql_dialect: str | None  # sqlglot's dialect name for the warehouse's SQL (column lineage)
+    dataset_name_parts: tuple[NamePart, ...] = ("database", "schema", "table")
     # targets holding local file paths rebase them (see LocalPaths) before they are rendered
     relocate: Callable[[T, LocalPaths], T] | None = None
+    # the local database file dbt opens (DuckDB), as floe.yaml wrote it (relative to floe.yaml); else None
+    database_path: Callable[[T], str | None] | None = None
 
 
 def env_ref(name: str) -> str:

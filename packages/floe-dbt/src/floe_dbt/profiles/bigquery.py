@@ -8,7 +8,7 @@ from floe_core.spec.compute.bigquery import (
     BigQueryTarget,
 )
 
-from floe_dbt.profiles._base import DbtOutput, TargetProfile, env_ref, output
+from floe_dbt.profiles._base import DbtOutput, LocalPaths, TargetProfile, env_ref, output
 
 
 def to_output(target: BigQueryTarget) -> DbtOutput:
@@ -41,6 +41,10 @@ def to_output(target: BigQueryTarget) -> DbtOutput:
     )
 
 
+def lineage_namespace(_target: BigQueryTarget, _paths: LocalPaths) -> str:
+    return "bigquery"  # the naming spec: datasets are named project.dataset.table under `bigquery`
+
+
 PROFILE = TargetProfile[BigQueryTarget](
     type="bigquery",
     adapter_package="dbt-bigquery",
@@ -48,4 +52,6 @@ PROFILE = TargetProfile[BigQueryTarget](
     secret_fields=("keyfile_json",),
     auth_methods=("oauth", "service-account", "service-account-json"),
     render=to_output,
+    lineage_namespace=lineage_namespace,
+    sql_dialect="bigquery",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from floe_core.spec.compute.databricks import DatabricksTarget, DatabricksToken
 
-from floe_dbt.profiles._base import DbtOutput, ProfileValue, TargetProfile, env_ref, output
+from floe_dbt.profiles._base import DbtOutput, LocalPaths, ProfileValue, TargetProfile, env_ref, output
 
 
 def to_output(target: DatabricksTarget) -> DbtOutput:
@@ -36,6 +36,10 @@ def to_output(target: DatabricksTarget) -> DbtOutput:
     )
 
 
+def lineage_namespace(target: DatabricksTarget, _paths: LocalPaths) -> str:
+    return f"databricks://{target.properties.host}"
+
+
 PROFILE = TargetProfile[DatabricksTarget](
     type="databricks",
     adapter_package="dbt-databricks",
@@ -43,4 +47,6 @@ PROFILE = TargetProfile[DatabricksTarget](
     secret_fields=("token", "client_secret"),
     auth_methods=("token", "oauth-m2m"),
     render=to_output,
+    lineage_namespace=lineage_namespace,
+    sql_dialect="databricks",
 )

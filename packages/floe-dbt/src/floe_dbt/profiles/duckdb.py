@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from floe_core.spec.compute.duckdb import DuckDBMotherDuckCredentials, DuckDBTarget
 
-from floe_dbt.profiles._base import DbtOutput, LocalPaths, ProfileValue, TargetProfile, env_ref, output
+from floe_dbt.profiles._base import (
+    DbtOutput,
+    LocalPaths,
+    ProfileValue,
+    TargetProfile,
+    env_ref,
+    is_local_relative,
+    output,
+)
 
 
 def to_output(target: DuckDBTarget) -> DbtOutput:
@@ -37,6 +45,21 @@ def relocate(target: DuckDBTarget, paths: LocalPaths) -> DuckDBTarget:
     return target.model_copy(update={"properties": props})
 
 
+def lineage_namespace(target: DuckDBTarget, paths: LocalPaths) -> str:
+    """`duckdb://<absolute file>`; `duckdb://memory` and `duckdb://md:<db>` for the in-memory and
+    MotherDuck databases."""
+    path = target.properties.path
+    if path == ":memory:" or path.startswith(("md:", "motherduck:")):
+        return f"duckdb://{path.removeprefix(':').removesuffix(':')}"
+    return f"duckdb://{paths.absolute(path)}"
+
+
+def database_path(target: DuckDBTarget) -> str | None:
+    """The database file as floe.yaml wrote it; None for :memory: and MotherDuck (no local file)."""
+    path = target.properties.path
+    return path if is_local_relative(path) or path.startswith("/") else None
+
+
 PROFILE = TargetProfile[DuckDBTarget](
     type="duckdb",
     adapter_package="dbt-duckdb",
@@ -45,4 +68,7 @@ PROFILE = TargetProfile[DuckDBTarget](
     auth_methods=("none", "motherduck"),
     render=to_output,
     relocate=relocate,
+    lineage_namespace=lineage_namespace,
+    sql_dialect="duckdb",
+    database_path=database_path,
 )

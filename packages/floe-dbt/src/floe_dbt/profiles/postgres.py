@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from floe_core.spec.compute.postgres import PostgresTarget
 
-from floe_dbt.profiles._base import DbtOutput, TargetProfile, env_number, env_ref, output
+from floe_dbt.profiles._base import DbtOutput, LocalPaths, TargetProfile, env_number, env_ref, output
 
 
 def to_output(target: PostgresTarget) -> DbtOutput:
@@ -30,6 +30,10 @@ def to_output(target: PostgresTarget) -> DbtOutput:
     )
 
 
+def lineage_namespace(target: PostgresTarget, _paths: LocalPaths) -> str:
+    return f"postgres://{target.properties.host}:{target.properties.port or 5432}"
+
+
 PROFILE = TargetProfile[PostgresTarget](
     type="postgres",
     adapter_package="dbt-postgres",
@@ -37,4 +41,6 @@ PROFILE = TargetProfile[PostgresTarget](
     secret_fields=("password",),
     auth_methods=("password",),
     render=to_output,
+    lineage_namespace=lineage_namespace,
+    sql_dialect="postgres",
 )

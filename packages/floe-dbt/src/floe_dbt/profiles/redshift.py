@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from floe_core.spec.compute.redshift import RedshiftIAM, RedshiftPassword, RedshiftTarget
 
-from floe_dbt.profiles._base import DbtOutput, ProfileValue, TargetProfile, env_number, env_ref, output
+from floe_dbt.profiles._base import (
+    DbtOutput,
+    LocalPaths,
+    ProfileValue,
+    TargetProfile,
+    env_number,
+    env_ref,
+    output,
+)
 
 
 def _auth(c: RedshiftPassword | RedshiftIAM) -> dict[str, ProfileValue | None]:
@@ -41,6 +49,16 @@ def to_output(target: RedshiftTarget) -> DbtOutput:
     )
 
 
+def lineage_namespace(target: RedshiftTarget, _paths: LocalPaths) -> str:
+    """cluster.abc123.eu-west-1.redshift.amazonaws.com -> redshift://cluster.eu-west-1:5439 (the naming
+    spec's cluster.region); any other host is kept as given."""
+    host, port = target.properties.host, target.properties.port or 5439
+    labels = host.split(".")
+    if host.endswith(".redshift.amazonaws.com") and len(labels) >= 4:
+        return f"redshift://{labels[0]}.{labels[2]}:{port}"
+    return f"redshift://{host}:{port}"
+
+
 PROFILE = TargetProfile[RedshiftTarget](
     type="redshift",
     adapter_package="dbt-redshift",
@@ -48,4 +66,6 @@ PROFILE = TargetProfile[RedshiftTarget](
     secret_fields=("password", "secret_access_key"),
     auth_methods=("database", "iam"),
     render=to_output,
+    lineage_namespace=lineage_namespace,
+    sql_dialect="redshift",
 )

@@ -9,7 +9,7 @@ from floe_core.spec.compute.snowflake import (
     SnowflakeTarget,
 )
 
-from floe_dbt.profiles._base import DbtOutput, ProfileValue, TargetProfile, env_ref, output
+from floe_dbt.profiles._base import DbtOutput, LocalPaths, ProfileValue, TargetProfile, env_ref, output
 
 
 def _auth(target: SnowflakeTarget) -> dict[str, ProfileValue | None]:
@@ -54,6 +54,13 @@ def to_output(target: SnowflakeTarget) -> DbtOutput:
     )
 
 
+def lineage_namespace(target: SnowflakeTarget, _paths: LocalPaths) -> str:
+    """The naming spec's `snowflake://<org>-<account>`, lower case; a legacy locator (xy123.eu-west-1) is
+    kept as given."""
+    account = target.properties.account.lower().removesuffix(".snowflakecomputing.com")
+    return f"snowflake://{account.replace('_', '-') if '.' not in account else account}"
+
+
 PROFILE = TargetProfile[SnowflakeTarget](
     type="snowflake",
     adapter_package="dbt-snowflake",
@@ -61,4 +68,6 @@ PROFILE = TargetProfile[SnowflakeTarget](
     secret_fields=("password", "private_key_passphrase", "token", "oauth_client_secret"),
     auth_methods=("password", "keypair", "oauth", "externalbrowser"),
     render=to_output,
+    lineage_namespace=lineage_namespace,
+    sql_dialect="snowflake",
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from floe_core.spec.compute.spark import SparkHttp, SparkOdbc, SparkSession, SparkTarget, SparkThrift
 
-from floe_dbt.profiles._base import DbtOutput, ProfileValue, TargetProfile, env_ref, output
+from floe_dbt.profiles._base import DbtOutput, LocalPaths, ProfileValue, TargetProfile, env_ref, output
 
 _DEFAULT_PORT = {"thrift": 10000, "http": 443, "odbc": 443}
 
@@ -51,6 +51,10 @@ def to_output(target: SparkTarget) -> DbtOutput:
     )
 
 
+def lineage_namespace(target: SparkTarget, _paths: LocalPaths) -> str:
+    return f"spark://{target.properties.host}:{target.properties.port or 443}"
+
+
 PROFILE = TargetProfile[SparkTarget](
     type="spark",
     adapter_package="dbt-spark",
@@ -58,4 +62,7 @@ PROFILE = TargetProfile[SparkTarget](
     secret_fields=("password", "token"),
     auth_methods=("thrift", "http", "odbc", "session"),
     render=to_output,
+    lineage_namespace=lineage_namespace,
+    sql_dialect="spark",
+    dataset_name_parts=("schema", "table"),  # Spark names tables schema.table (no catalog level)
 )

@@ -1,0 +1,1 @@
+"""The dbt project as Dagster assets: translator, specs and their cache, the multi-assets, the dbt step."""

@@ -1,0 +1,187 @@
+"""`orchestration.backfills`: validated at load against the job's partitions, launched by `floe backfill`.
+
+A backfill runs in batches of `batch_size` consecutive partitions: one run per batch, a single-partition
+run when the batch has one key, else a partition-range run (Dagster's range tags; floe's dbt assets pass
+the whole window to dbt as floe_partition_start/end). Runs execute in-process against the Dagster instance
+($DAGSTER_HOME), so they appear in the UI, tagged `floe/backfill=<name>`; a batch that already succeeded
+for this backfill is skipped, so re-running `floe backfill <name>` resumes after a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from dagster import (
+    DagsterInstance,
+    DagsterRunStatus,
+    Definitions,
+    DynamicPartitionsDefinition,
+    JobDefinition,
+    MultiPartitionsDefinition,
+    PartitionsDefinition,
+    RunsFilter,
+)
+from floe_core.errors import FloeError, Issue
+from floe_core.paths import format_path
+from floe_core.spec.orchestration import OrchestrationConfig
+from floe_core.spec.orchestration.backfills import BackfillConfig
+
+from floe_dagster.compat import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from floe_dagster.orchestration.jobs import BatchJobPlan
+
+BACKFILL_TAG = "floe/backfill"
+BATCH_TAG = "floe/backfill_batch"
+
+
+def validate_backfills(config: OrchestrationConfig, jobs: Mapping[str, BatchJobPlan]) -> list[Issue]:
+    """FR-043: every backfill's partitions exist in its job's partitions definition (dynamic: at launch)."""
+    issues = []
+    for name, spec in config.backfills.items():
+        planned = jobs.get(spec.job)
+        if planned is None:
+            continue  # unknown/unbuildable job already reported
+        try:
+            backfill_keys(spec, planned.partitions_def, None)
+        except ValueError as exc:
+            issues.append(Issue(format_path(("orchestration", "backfills", name)), str(exc)))
+    return issues
+
+
+def backfill_keys(
+    spec: BackfillConfig, pdef: PartitionsDefinition | None, instance: DagsterInstance | None
+) -> list[str]:
+    """The partition keys of the backfill in partition order; ValueError saying what is wrong."""
+    if pdef is None:
+        raise ValueError(f"job '{spec.job}' has no partitioned asset: a backfill needs a partitioned job")
+    if isinstance(pdef, DynamicPartitionsDefinition) and instance is None:
+        return []  # keys live in the Dagster instance; checked by `floe backfill`
+    existing = pdef.get_partition_keys(dynamic_partitions_store=instance)
+    index = {key: i for i, key in enumerate(existing)}
+    if spec.keys:
+        unknown = [k for k in spec.keys if k not in index]
+        if unknown:
+            raise ValueError(f"unknown partition keys {unknown} for job '{spec.job}'; {_describe(existing)}")
+        return sorted(set(spec.keys), key=index.__getitem__)
+    assert spec.start is not None and spec.end is not None
+    if isinstance(pdef, MultiPartitionsDefinition):
+        raise ValueError("a multi-partitioned job cannot be backfilled by range: list its `keys` ('a|b')")
+    for bound, key in (("start", spec.start), ("end", spec.end)):
+        if key not in index:
+            raise ValueError(
+                f"{bound} {key!r} is not a partition key of job '{spec.job}'; {_describe(existing)}"
+            )
+    if index[spec.start] > index[spec.end]:
+        raise ValueError(f"start {spec.start!r} comes after end {spec.end!r}")
+    return list(existing[index[spec.start] : index[spec.end] + 1])
+
+
+def _describe(existing: Sequence[str]) -> str:
+    if not existing:
+        return "the job has no partitions yet"
+    if len(existing) > 6:
+        return f"{len(existing)} keys from {existing[0]!r} to {existing[-1]!r}, e.g. {existing[1]!r}"
+    return f"keys: {existing}"
+
+
+def batches(
+    keys: list[str], batch_size: int, pdef: PartitionsDefinition, instance: DagsterInstance
+) -> list[list[str]]:
+    """Consecutive keys, at most batch_size each; a gap in explicit keys starts a new batch (ranges are
+    contiguous), and multi partitions always run one key per batch (no ranges across two dimensions)."""
+    size = 1 if isinstance(pdef, MultiPartitionsDefinition) else batch_size
+    order = {k: i for i, k in enumerate(pdef.get_partition_keys(dynamic_partitions_store=instance))}
+    out: list[list[str]] = []
+    for key in keys:
+        last = out[-1] if out else None
+        if last is not None and len(last) < size and order[key] == order[last[-1]] + 1:
+            last.append(key)
+        else:
+            out.append([key])
+    return out
+
+
+@dataclass
+class BatchResult:
+    keys: list[str]
+    status: str  # SUCCESS, FAILURE, SKIPPED (already succeeded)
+    run_id: str | None = None
+
+
+@dataclass
+class BackfillReport:
+    name: str
+    results: list[BatchResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status != "FAILURE" for r in self.results)
+
+
+@dataclass(frozen=True)
+class BackfillPlan:
+    """A named backfill resolved against the definitions and the instance (dynamic keys live there)."""
+
+    spec: BackfillConfig
+    job: JobDefinition
+    partitions_def: PartitionsDefinition
+    keys: list[str]
+
+
+def backfill_plan(
+    defs: Definitions, config: OrchestrationConfig, name: str, instance: DagsterInstance
+) -> BackfillPlan:
+    """Backfill `name`'s job and partition keys; FloeError naming floe.yaml's entry when it cannot run."""
+    spec = config.backfills.get(name)
+    if spec is None:
+        known = sorted(config.backfills) or "none"
+        raise FloeError(f"unknown backfill {name!r}; defined in floe.yaml orchestration.backfills: {known}")
+    job_def = defs.resolve_job_def(spec.job)
+    pdef = job_def.partitions_def
+    try:
+        keys = backfill_keys(spec, pdef, instance)
+    except ValueError as exc:
+        raise FloeError(f"orchestration.backfills.{name}: {exc}") from None
+    if not keys or pdef is None:
+        raise FloeError(
+            f"orchestration.backfills.{name}: no partition to backfill (dynamic partitions empty?)"
+        )
+    return BackfillPlan(spec, job_def, pdef, keys)
+
+
+def run_backfill(
+    defs: Definitions,
+    config: OrchestrationConfig,
+    name: str,
+    instance: DagsterInstance,
+    *,
+    progress: Callable[[int, int, BatchResult], None] = lambda i, n, r: None,
+) -> BackfillReport:
+    """Run every batch of backfill `name` on `instance` (in order), skipping batches already done."""
+    plan = backfill_plan(defs, config, name, instance)
+    todo = batches(plan.keys, plan.spec.batch_size, plan.partitions_def, instance)
+    report = BackfillReport(name)
+    for i, batch in enumerate(todo, start=1):
+        result = _run_batch(plan.job, name, batch, instance)
+        report.results.append(result)
+        progress(i, len(todo), result)
+    return report
+
+
+def _run_batch(job_def: JobDefinition, name: str, batch: list[str], instance: DagsterInstance) -> BatchResult:
+    label = batch[0] if len(batch) == 1 else f"{batch[0]}...{batch[-1]}"
+    done = instance.get_run_records(
+        RunsFilter(tags={BACKFILL_TAG: name, BATCH_TAG: label}, statuses=[DagsterRunStatus.SUCCESS]), limit=1
+    )
+    if done:
+        return BatchResult(batch, "SKIPPED", done[0].dagster_run.run_id)
+    tags = {BACKFILL_TAG: name, BATCH_TAG: label}
+    if len(batch) > 1:
+        tags |= {ASSET_PARTITION_RANGE_START_TAG: batch[0], ASSET_PARTITION_RANGE_END_TAG: batch[-1]}
+    result = job_def.execute_in_process(
+        instance=instance,
+        partition_key=batch[0] if len(batch) == 1 else None,
+        tags=tags,
+        raise_on_error=False,
+    )
+    return BatchResult(batch, "SUCCESS" if result.success else "FAILURE", result.run_id)
