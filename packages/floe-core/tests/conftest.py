@@ -29,9 +29,14 @@ governance:
 """
 
 
+DBT_PROJECT_YML = "name: demo\nversion: '1.0'\nconfig-version: 2\nprofile: demo\n"
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A folder holding a valid floe.yaml; returns the floe.yaml path."""
+    """A folder holding a valid floe.yaml and the dbt project folder it names; returns the floe.yaml path."""
     path = tmp_path / "floe.yaml"
     path.write_text(VALID_FLOE_YAML, encoding="utf-8")
+    (tmp_path / "dbt").mkdir()
+    (tmp_path / "dbt" / "dbt_project.yml").write_text(DBT_PROJECT_YML, encoding="utf-8")
     return path
