@@ -46,7 +46,11 @@ def closed_problem(token: str, body: str) -> str | None:
     if not name:
         return f"invalid reference '{token}': no variable name; {_HOW}"
     if not NAME.fullmatch(name):
-        return f"invalid reference '{token}': '{name}' is not a variable name; {_HOW}"
+        # `${FOO, a: b}`: YAML structure after a name most likely means the '}' was forgotten
+        start = NAME.match(name)
+        cut = start is not None and name[start.end()] in " ,'\"]"
+        hint = f" (a '}}' missing after {start.group(0)}?)" if start is not None and cut else ""
+        return f"invalid reference '{token}': '{name}' is not a variable name{hint}; {_HOW}"
     return None
 
 
