@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -133,7 +132,7 @@ def test_bad_name_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     code, _, err = _floe(capsys, "init", "--path", str(tmp_path), "--name", "1 bad")
     assert code == 1
     assert "--name '1 bad': a project name is letters, digits, _ and -" in err
-    assert os.listdir(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_version_lists_the_installed_floe_packages(capsys: pytest.CaptureFixture[str]) -> None:
