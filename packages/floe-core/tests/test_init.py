@@ -25,7 +25,9 @@ def _dbt_project(folder: Path, text: str = DBT_PROJECT) -> None:
     (folder / "dbt_project.yml").write_text(text, encoding="utf-8")
 
 
-def test_init_finds_the_dbt_project_one_level_below(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_finds_the_dbt_project_one_level_below(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _dbt_project(tmp_path / "transform")
     code, out, _ = _floe(capsys, "init", "--path", str(tmp_path))
     assert code == 0
@@ -62,7 +64,9 @@ def test_init_in_the_dbt_project_folder_itself_and_without_a_profile(
     assert (spec.name, spec.dbt_transform.path, spec.dbt_transform.profile_name) == ("jaffle", ".", "jaffle")
 
 
-def test_init_without_a_dbt_project_still_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_init_without_a_dbt_project_still_validates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "9 lives!"  # the name is made to fit floe's pattern
     code, out, _ = _floe(capsys, "init", "--path", str(folder))
     assert code == 0
@@ -90,7 +94,9 @@ def test_init_refuses_to_overwrite_and_lists_what_exists(
 
 
 def test_gitignore_lines_are_appended_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / ".gitignore").write_text("node_modules/\n/.floe\ntarget", encoding="utf-8")  # no final newline
+    (tmp_path / ".gitignore").write_text(
+        "node_modules/\n/.floe\ntarget", encoding="utf-8"
+    )  # no final newline
     assert _floe(capsys, "init", "--path", str(tmp_path), "--dagster-home", "dagster_home")[0] == 0
     first = (tmp_path / ".gitignore").read_text()
     assert first.splitlines() == [
