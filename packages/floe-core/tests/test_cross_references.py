@@ -122,3 +122,23 @@ def test_the_model_alone_still_refuses_dangling_references() -> None:
     [error] = caught.value.errors()
     assert error["loc"] == ("schedules", "s", "job")
     assert error["msg"] == "unknown job 'k'; defined jobs: j"
+
+
+def test_the_models_copy_is_left_out_by_error_type() -> None:
+    """The loader drops the model's REFERENCE_ERROR copies by type (not only because paths coincide)."""
+    from floe_core.spec import FloeSpec
+    from floe_core.spec.orchestration.references import REFERENCE_ERROR
+    from floe_core.validation_errors import translate
+
+    data = {
+        "name": "d",
+        "version": "1",
+        "compute": {"default": "dev", "targets": {"dev": {"type": "duckdb"}}},
+        "orchestration": {"schedules": {"s": {"job": "ghost", "cron": "@daily"}}},
+    }
+    with pytest.raises(ValidationError) as caught:
+        FloeSpec.model_validate(data)
+    assert [i.path for i in translate(FloeSpec, caught.value, data)] == [
+        ("orchestration", "schedules", "s", "job")
+    ]
+    assert translate(FloeSpec, caught.value, data, skip=frozenset({REFERENCE_ERROR})) == []
