@@ -132,3 +132,21 @@ def test_secret_inside_a_longer_value_is_masked_where_another_problem_quotes_it(
     assert SECRET not in run.stderr
     assert "orchestration.schedules.s.job:" in run.stderr
     assert "'j_***'" in run.stderr
+
+
+def test_the_predicate_is_exported_for_other_packages() -> None:
+    import floe_core
+
+    assert floe_core.is_secret_name is is_secret_name
+
+
+def test_extra_options_with_secret_names_are_refused(validate: Callable[..., Validation]) -> None:
+    run = validate(
+        HEAD.replace(
+            "dev: {type: duckdb}", "dev: {type: duckdb, properties: {extra: {db_pass: x, s3_api_key: y}}}"
+        )
+    )
+    assert run.line_for("compute.targets.dev.properties.extra").endswith(
+        "compute.targets.dev.properties.extra: db_pass, s3_api_key would hold a secret in plain text: set it"
+        " through the target's `credentials` as an environment variable name (`*_env`)"
+    )
