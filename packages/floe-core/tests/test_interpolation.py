@@ -34,14 +34,21 @@ def test_substitute(text: str, env: dict[str, str], expected: str) -> None:
     [
         ("${MISSING}", "environment variable MISSING is not set and has no default"),
         ("a_${MISSING}_b", "environment variable MISSING is not set"),
-        ("${}", "invalid reference '${}'"),
-        ("${1X}", "invalid reference '${1X}'"),
-        ("${A-B}", "invalid reference"),
-        ("abc ${UNCLOSED", "unterminated '${'"),
+        ("${}", "invalid reference '${}': no variable name; write ${VAR} or ${VAR:default}"),
+        ("${1X}", "invalid reference '${1X}': '1X' is not a variable name; write ${VAR}"),
+        ("${A-B}", "invalid reference '${A-B}': 'A-B' is not a variable name"),
+        ("${:x}", "invalid reference '${:x}': no variable name"),
+        (
+            "abc ${UNCLOSED",
+            "unterminated reference '${UNCLOSED': missing '}' after the variable name UNCLOSED;"
+            " write ${UNCLOSED} or ${UNCLOSED:default}, or $${ for a literal '${'",
+        ),
+        ("${FOO and ${BAR}", "unterminated reference '${FOO'"),  # a body never holds another '${'
+        ("abc ${", "unterminated '${': write ${VAR} or ${VAR:default}"),
     ],
 )
 def test_substitute_problems(text: str, fragment: str) -> None:
-    result = substitute(text, {})
+    result = substitute(text, {"BAR": "b"})
     assert len(result.problems) == 1
     assert fragment in result.problems[0].message
 

@@ -1,4 +1,4 @@
-"""The `floe` command: `validate`, `compile`, `schema`, plus sub-commands contributed by other packages.
+"""The `floe` command: `init`, `validate`, `compile`, `schema`, plus sub-commands contributed by other packages.
 
 Extending: a package adds sub-commands through the entry point group `floe.commands`. Each entry point is a
 callable `register(subparsers: argparse._SubParsersAction) -> None` that adds its parser and sets
@@ -19,9 +19,10 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Sequence
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 
 from floe_core.errors import FloeError
@@ -29,7 +30,42 @@ from floe_core.fs import atomic_write_text
 
 CONFIG_NAME = "floe.yaml"
 COMMANDS_GROUP = "floe.commands"
-BUILTIN_COMMANDS = frozenset({"validate", "compile", "schema"})
+BUILTIN_COMMANDS = frozenset({"init", "validate", "compile", "schema"})
+DEFAULT_DAGSTER_HOME = ".floe/dagster_home"  # `floe init --dagster-home` without a folder
+# distributions whose versions `floe --version` shows (floe-core always; the others when installed)
+FLOE_DISTRIBUTIONS = ("floe-core", "floe-dbt", "floe-dagster")
+
+
+def installed_versions() -> dict[str, str]:
+    """Version of each installed floe distribution (floe-core is listed even without metadata)."""
+    found: dict[str, str] = {}
+    for name in FLOE_DISTRIBUTIONS:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            if name == "floe-core":
+                found[name] = "0+unknown (no package metadata)"
+    return found
+
+
+def _version_text() -> str:
+    return "\n".join(f"{name} {number}" for name, number in installed_versions().items())
+
+
+def _examples(*lines: str) -> str:
+    return "examples:\n" + textwrap.indent("\n".join(lines), "  ")
+
+
+def _add_command(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str, examples: str
+) -> argparse.ArgumentParser:
+    return subparsers.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def find_config(start: Path | None = None) -> Path:
@@ -56,6 +92,32 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"path of {CONFIG_NAME} (default: ./{CONFIG_NAME}, else upward)",
     )
+
+
+def _init(args: argparse.Namespace) -> int:
+    from floe_core.scaffold import DEFINITIONS_NAME, plan_init, write_init
+
+    folder: Path = args.path if args.path is not None else Path.cwd()
+    if folder.exists() and not folder.is_dir():
+        raise FloeError(f"--path {folder}: is a file; expected a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    plan = plan_init(folder, name=args.name, dbt_project=args.dbt_project, dagster_home=args.dagster_home)
+    for line in write_init(plan, force=args.force):
+        print(line)
+    if plan.dbt is not None:
+        print(f"dbt project: {plan.dbt.path} (profile {plan.dbt.profile or plan.dbt.name or plan.name})")
+    else:
+        print("no dbt project found here or one level below: add one and a `transforms:` entry to floe.yaml")
+    home = (plan.dagster_home or folder / DEFAULT_DAGSTER_HOME).resolve()
+    create = "" if plan.dagster_home is not None else f"mkdir -p {home} && "
+    print(
+        "next:\n"
+        f"  cd {folder}\n"
+        "  floe validate && floe compile\n"
+        f"  {create}export DAGSTER_HOME={home}  # Dagster's instance folder\n"
+        f"  dagster dev -f {DEFINITIONS_NAME}"
+    )
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -102,16 +164,79 @@ def _register_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
     """The argument parser; `plugins=False` skips `floe.commands` (they may import heavy packages)."""
-    parser = argparse.ArgumentParser(prog="floe", description="floe.yaml -> a Dagster code location for dbt")
+    parser = argparse.ArgumentParser(
+        prog="floe",
+        description="floe.yaml -> a Dagster code location for dbt",
+        epilog=_examples(
+            "floe init                      # start a project here (finds the dbt project)",
+            "floe validate                  # every problem in ./floe.yaml (or the nearest one upward)",
+            "floe compile                   # write .floe/ for `dagster dev -f definitions.py`",
+            "floe COMMAND --help            # options and examples of one command",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    parser.add_argument(
+        "--version", action="version", version=_version_text(), help="show the versions of floe's packages"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    validate = subparsers.add_parser("validate", help="check floe.yaml and list every problem")
+    init = _add_command(
+        subparsers,
+        "init",
+        "start a floe project: floe.yaml, definitions.py, .gitignore entries (never overwrites)",
+        _examples(
+            "floe init                                  # here; uses the dbt project here or one level below",
+            "floe init --path shop --name shop          # in ./shop (created if missing)",
+            "floe init --dbt-project transform          # choose among several dbt projects",
+            "floe init --dagster-home .dagster          # also .dagster/dagster.yaml (set DAGSTER_HOME to it)",
+            "floe init --force                          # replace floe.yaml and definitions.py",
+        ),
+    )
+    init.add_argument("--path", type=Path, default=None, help="project folder (default: the current folder)")
+    init.add_argument(
+        "--name", default=None, help="project name (default: the dbt project's, else the folder's)"
+    )
+    init.add_argument(
+        "--dbt-project",
+        default=None,
+        metavar="PATH",
+        help="dbt project folder, relative to the project folder",
+    )
+    init.add_argument(
+        "--dagster-home",
+        type=Path,
+        nargs="?",
+        const=Path(DEFAULT_DAGSTER_HOME),
+        default=None,
+        metavar="DIR",
+        help=f"also write DIR/dagster.yaml for DAGSTER_HOME (DIR default: {DEFAULT_DAGSTER_HOME})",
+    )
+    init.add_argument("--force", action="store_true", help="replace existing files instead of refusing")
+    init.set_defaults(func=_init)
+
+    validate = _add_command(
+        subparsers,
+        "validate",
+        "check floe.yaml and list every problem",
+        _examples(
+            "floe validate                          # ./floe.yaml, else the nearest floe.yaml upward",
+            "floe validate -c path/to/floe.yaml",
+            "FLOE_TARGET=prod floe validate         # with the environment of another target",
+        ),
+    )
     add_config_argument(validate)
     validate.set_defaults(func=_validate)
 
-    compile_ = subparsers.add_parser(
-        "compile", help="validate and write .floe/ (artifacts, profiles, manifest)"
+    compile_ = _add_command(
+        subparsers,
+        "compile",
+        "validate and write .floe/ (artifacts, profiles, manifest)",
+        _examples(
+            "floe compile                           # writes .floe/ next to floe.yaml",
+            "floe compile -c project/floe.yaml -o build/.floe",
+            "FLOE_TARGET=prod floe compile          # compile for the prod target",
+        ),
     )
     add_config_argument(compile_)
     compile_.add_argument(
@@ -119,7 +244,15 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
     )
     compile_.set_defaults(func=_compile)
 
-    schema = subparsers.add_parser("schema", help="print the JSON Schema of floe.yaml (for editors)")
+    schema = _add_command(
+        subparsers,
+        "schema",
+        "print the JSON Schema of floe.yaml (for editors)",
+        _examples(
+            "floe schema -o floe.schema.json        # then, first line of floe.yaml:",
+            "# yaml-language-server: $schema=./floe.schema.json",
+        ),
+    )
     schema.add_argument("-o", "--output", type=Path, default=None, help="write it to this file instead")
     schema.set_defaults(func=_schema)
 
@@ -131,8 +264,9 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
-    # built-in commands never pay for importing the packages that contribute other sub-commands
-    args = build_parser(plugins=command not in BUILTIN_COMMANDS).parse_args(arguments)
+    # built-in commands (and --version) never pay for importing the packages that contribute other ones
+    builtin = command in BUILTIN_COMMANDS or (command is None and "--version" in arguments)
+    args = build_parser(plugins=not builtin).parse_args(arguments)
     debug = args.debug or os.environ.get("FLOE_DEBUG", "") not in ("", "0", "false")
     try:
         code: int = args.func(args)

@@ -14,15 +14,12 @@ Rules (also in docs/floe-yaml.md):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from floe_core.paths import YamlPath
+from floe_core.reference_syntax import TOKEN, parse_body, token_problem
 from floe_core.yaml_source import YamlDocument, YamlValue, resolve_plain_scalar
-
-_TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -49,35 +46,27 @@ def substitute(text: str, env: Mapping[str, str]) -> Substitution:
     problems: list[TextProblem] = []
     pos = 0
     references = 0
-    for match in _TOKEN.finditer(text):
+    for match in TOKEN.finditer(text):
         out.append(text[pos : match.start()])
         pos = match.end()
         token = match.group(0)
         if token == "$${":
             out.append("${")
             continue
-        if match.group(1) is None:
-            problems.append(
-                TextProblem("unterminated '${': write ${VAR} or ${VAR:default}, or $${ for a literal")
-            )
+        malformed = token_problem(match)
+        if malformed is not None:
+            problems.append(TextProblem(malformed))
             out.append(token)
             continue
         references += 1
-        name, has_default, default = match.group(1).partition(":")
-        if not _NAME.fullmatch(name):
-            problems.append(
-                TextProblem(
-                    f"invalid reference '{token}': expected ${{VAR}} or ${{VAR:default}} with VAR a name"
-                )
-            )
-            out.append(token)
-            continue
+        reference = parse_body(match.group(1))
+        name = reference.name
         value = env.get(name)
         if value:
             used.append(name)
             out.append(value)
-        elif has_default:
-            out.append(default)
+        elif reference.has_default:
+            out.append(reference.default)
         elif value is not None:
             used.append(name)  # set but empty, no default: the empty string
         else:
@@ -89,7 +78,7 @@ def substitute(text: str, env: Mapping[str, str]) -> Substitution:
             )
             out.append(token)
     out.append(text[pos:])
-    whole = references == 1 and _TOKEN.fullmatch(text) is not None and not text.startswith("$${")
+    whole = references == 1 and TOKEN.fullmatch(text) is not None and not text.startswith("$${")
     return Substitution("".join(out), tuple(used), tuple(problems), whole)
 
 

@@ -8,55 +8,119 @@ value and what was expected.
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from floe_core.errors import FloeError, FloeValidationError, Issue
 from floe_core.interpolation import InterpolatedDocument, interpolate
+from floe_core.limits import MAX_DOCUMENT_BYTES
 from floe_core.paths import YamlPath, format_path
+from floe_core.project_paths import check_project_paths
+from floe_core.reference_syntax import NAME
+from floe_core.secrets import MASK, Hidden, is_secret_name, scrub
 from floe_core.spec import FloeSpec
+from floe_core.spec.orchestration.references import REFERENCE_ERROR
 from floe_core.spec_checks import check_references
 from floe_core.validation_errors import PathIssue, translate
-from floe_core.yaml_source import YamlDocument, load_yaml
+from floe_core.yaml_source import YamlDocument, YamlValue, load_yaml, too_large_message
 
-# env vars whose values must never be echoed back in an error, even when floe.yaml misuses them
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH", re.IGNORECASE)
 _TOP_LEVEL = "a mapping with at least name, version and compute"
 
 
 def read_config(path: Path) -> str:
-    """The text of floe.yaml; a missing or unreadable file is a FloeError saying so."""
+    """The text of floe.yaml; a missing, unreadable or too large file is a FloeError saying so.
+
+    At most MAX_DOCUMENT_BYTES (+1, to know it is more) are read: a huge file is refused unread."""
     if not path.exists():
         raise FloeError(f"{path}: file not found (expected a floe.yaml)")
     if path.is_dir():
         raise FloeError(f"{path}: is a folder; expected the path of a floe.yaml file")
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise FloeError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        with path.open("rb") as handle:
+            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+            size = os.fstat(handle.fileno()).st_size
     except OSError as exc:
         raise FloeError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        shown = size if size > MAX_DOCUMENT_BYTES else None  # a pipe or device has no size
+        raise FloeValidationError([Issue("", too_large_message(shown))], str(path))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FloeError(
+            f"{path}:{line}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8"
+        ) from None
 
 
-def _locate(issue: PathIssue, doc: YamlDocument, interpolated: InterpolatedDocument) -> Issue:
-    message, value = issue.message, issue.value
-    names = interpolated.variables.get(issue.path, ())
-    if names and value is not None:
-        message += f" (value from ${', $'.join(names)})"
-        if any(_SECRET_NAME.search(n) for n in names):
-            value = "***"
-    return Issue(format_path(issue.path), message, value, doc.line_of(issue.path))
+class _Masking:
+    """What no Issue may show: values of secret-looking variables, and the values of `*_env` fields.
+
+    A `*_env` field holds the NAME of a variable; anything else there is most likely the secret itself,
+    pasted by mistake: its value is shown only as its shape. A value that came from a variable whose name
+    looks secret (floe_core.secrets.is_secret_name) is masked wherever it appears: the offending value, and
+    the message text too (a message may quote the value, or a parent's message a child's)."""
+
+    def __init__(self, interpolated: InterpolatedDocument, env: Mapping[str, str]) -> None:
+        self.interpolated = interpolated
+        self.secret_paths = {
+            path for path, names in interpolated.variables.items() if any(is_secret_name(n) for n in names)
+        }
+        secrets = {
+            env.get(n, "") for names in interpolated.variables.values() for n in names if is_secret_name(n)
+        }
+        secrets |= {v for v in _env_field_values(interpolated.data) if not NAME.fullmatch(v)}
+        self.secrets = frozenset(secrets - {""})
+
+    def locate(self, issue: PathIssue, doc: YamlDocument) -> Issue:
+        message, value = issue.message, issue.value
+        names = self.interpolated.variables.get(issue.path, ())
+        if names and value is not None:
+            message += f" (value from ${', $'.join(names)})"
+        if _is_env_field(issue.path):
+            if names and value is not None:
+                message += (
+                    f"; write the variable's name itself ({issue.path[-1]}: {names[0]}), not a ${{...}}"
+                )
+            value = None if value is None else Hidden(value)
+        elif issue.path in self.secret_paths and value is not None:
+            value = MASK
+        elif isinstance(value, str):
+            value = scrub(value, self.secrets)
+        elif value is not None and scrub(repr(value), self.secrets) != repr(value):
+            value = MASK
+        return Issue(format_path(issue.path), scrub(message, self.secrets), value, doc.line_of(issue.path))
+
+
+def _is_env_field(path: YamlPath) -> bool:
+    return bool(path) and isinstance(path[-1], str) and path[-1].endswith("_env")
+
+
+def _env_field_values(value: YamlValue, key: str | int = "") -> Iterator[str]:
+    """String values of every `*_env` key in the document."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _env_field_values(v, k)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _env_field_values(item)
+    elif isinstance(value, str) and isinstance(key, str) and key.endswith("_env"):
+        yield value
 
 
 def _is_under(path: YamlPath, reported: set[YamlPath]) -> bool:
     return any(path[: len(p)] == p for p in reported)
 
 
-def validate_document(doc: YamlDocument, env: Mapping[str, str], source: str) -> FloeSpec:
-    """Interpolate and validate a parsed floe.yaml; raises FloeValidationError listing every problem."""
+def validate_document(
+    doc: YamlDocument, env: Mapping[str, str], source: str, root: Path | None = None
+) -> FloeSpec:
+    """Interpolate and validate a parsed floe.yaml; raises FloeValidationError listing every problem.
+
+    `root` is the folder of floe.yaml: with it, the files floe.yaml names are checked too
+    (floe_core.project_paths); without it (text from elsewhere) they are not."""
     if doc.data is None:
         raise FloeValidationError([Issue("", f"the file is empty; expected {_TOP_LEVEL}", line=1)], source)
     if not isinstance(doc.data, dict):
@@ -72,37 +136,47 @@ def validate_document(doc: YamlDocument, env: Mapping[str, str], source: str) ->
     ]
     data = interpolated.data
     assert isinstance(data, dict)
-    cross = check_references(data)
+    # a value left uninterpolated is already reported: no other check adds its own complaint about it
+    reported = set(interpolated.problems)
+    cross = [c for c in check_references(data) if not _is_under(c.path, reported)]
+    if root is not None:
+        cross += [c for c in check_project_paths(data, root) if not _is_under(c.path, reported)]
     spec: FloeSpec | None = None
     try:
         spec = FloeSpec.model_validate(data)
     except ValidationError as exc:
-        # a value left uninterpolated is already reported: don't add its type error on top; a cross-field
-        # check says more precisely what a model validator of the enclosing mapping also found
-        reported = set(interpolated.problems)
+        # a cross-field check says more precisely what a model validator of the enclosing mapping also
+        # found; the orchestration model's own reference check (REFERENCE_ERROR) ran above on the raw data
         superseded = {c.path for c in cross}
         parents = {c.path[:-1] for c in cross}
         issues += [
             i
-            for i in translate(FloeSpec, exc, data)
+            for i in translate(FloeSpec, exc, data, skip=frozenset({REFERENCE_ERROR}))
             if not _is_under(i.path, reported)
             and i.path not in superseded
             and not (i.whole_model and i.path in parents)
         ]
     issues += cross
     if issues or spec is None:
-        located = [_locate(i, doc, interpolated) for i in issues]
+        masking = _Masking(interpolated, env)
+        located = [masking.locate(i, doc) for i in issues]
         located.sort(key=lambda i: (i.line is None, i.line or 0))
         raise FloeValidationError(located, source)
     return spec
 
 
-def parse_spec(text: str, source: str = "floe.yaml", env: Mapping[str, str] | None = None) -> FloeSpec:
-    """`load_spec` for floe.yaml text already in memory (`source` names it in messages)."""
-    return validate_document(load_yaml(text, source), os.environ if env is None else env, source)
+def parse_spec(
+    text: str, source: str = "floe.yaml", env: Mapping[str, str] | None = None, root: Path | None = None
+) -> FloeSpec:
+    """`load_spec` for floe.yaml text already in memory (`source` names it in messages). Files it names
+    (dbt project, asset module paths) are checked only when `root`, the folder they are relative to, is
+    given."""
+    chosen = os.environ if env is None else env
+    return validate_document(load_yaml(text, source), chosen, source, root)
 
 
 def load_spec(path: str | Path, env: Mapping[str, str] | None = None) -> FloeSpec:
-    """Load, interpolate (with `env`, default os.environ) and validate the floe.yaml at `path`."""
+    """Load, interpolate (with `env`, default os.environ) and validate the floe.yaml at `path`, and check
+    the files it names relative to its folder."""
     p = Path(path)
-    return parse_spec(read_config(p), str(p), env)
+    return parse_spec(read_config(p), str(p), env, root=p.parent)

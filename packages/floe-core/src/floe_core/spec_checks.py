@@ -6,8 +6,8 @@ problem, instead of only after the schema is fixed.
 
 from __future__ import annotations
 
-import difflib
-
+from floe_core.spec.orchestration.references import reference_problems
+from floe_core.suggest import did_you_mean
 from floe_core.validation_errors import PathIssue
 from floe_core.yaml_source import YamlValue
 
@@ -18,8 +18,7 @@ def _default_target(compute: YamlValue) -> list[PathIssue]:
     default, targets = compute.get("default"), compute.get("targets")
     if not isinstance(default, str) or not isinstance(targets, dict) or not targets or default in targets:
         return []
-    close = difflib.get_close_matches(default, list(targets), n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    hint = did_you_mean(default, targets)
     defined = ", ".join(targets)
     return [
         PathIssue(
@@ -42,6 +41,19 @@ def _single_dbt_transform(transforms: YamlValue) -> list[PathIssue]:
     ]
 
 
+def _orchestration(orchestration: YamlValue) -> list[PathIssue]:
+    if not isinstance(orchestration, dict):
+        return []
+    return [
+        PathIssue(("orchestration", *p.loc), p.message, p.value) for p in reference_problems(orchestration)
+    ]
+
+
 def check_references(data: dict[str, YamlValue]) -> list[PathIssue]:
-    """Problems with references between sections (e.g. compute.default naming an undefined target)."""
-    return [*_default_target(data.get("compute")), *_single_dbt_transform(data.get("transforms"))]
+    """Problems with references between and inside sections (e.g. compute.default naming an undefined
+    target, a schedule naming an undefined job)."""
+    return [
+        *_default_target(data.get("compute")),
+        *_single_dbt_transform(data.get("transforms")),
+        *_orchestration(data.get("orchestration")),
+    ]

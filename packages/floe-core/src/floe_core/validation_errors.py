@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pydantic_core import ErrorDetails
 
 from floe_core.model_paths import allowed_keys, union_tags
 from floe_core.paths import YamlPath
+from floe_core.suggest import did_you_mean
 from floe_core.yaml_source import YamlValue
 
 _EXPECTED = {
@@ -49,11 +49,6 @@ class PathIssue:
     message: str
     value: object = None
     whole_model: bool = False  # raised by a validator of the whole mapping at `path` (model_validator)
-
-
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _kind(value: object) -> str:
@@ -115,7 +110,7 @@ def _bad_tag(
         return PathIssue(
             (*path, disc), f"missing required key '{disc}'; supported {noun} {disc}s: " + ", ".join(tags)
         )
-    hint = _did_you_mean(str(tag), tags)
+    hint = did_you_mean(str(tag), tags)
     return PathIssue((*path, disc), f"unsupported {noun} {disc} '{tag}'; supported: {', '.join(tags)}{hint}")
 
 
@@ -127,7 +122,7 @@ def _translate(root: type[BaseModel], err: ErrorDetails, data: YamlValue) -> Pat
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = allowed_keys(root, loc[:-1])
-        hint = _did_you_mean(key, allowed) or (f"; expected one of: {', '.join(allowed)}" if allowed else "")
+        hint = did_you_mean(key, allowed) or (f"; expected one of: {', '.join(allowed)}" if allowed else "")
         return PathIssue(path, f"unknown key '{key}'{hint}")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         disc = str(ctx.get("discriminator", "type")).strip("'")
@@ -144,7 +139,7 @@ def _translate(root: type[BaseModel], err: ErrorDetails, data: YamlValue) -> Pat
     if kind in ("literal_error", "enum"):
         options = _QUOTED.findall(str(ctx.get("expected", "")))
         if options:
-            hint = _did_you_mean(str(value), options)
+            hint = did_you_mean(str(value), options)
             return PathIssue(path, f"must be one of: {', '.join(options)}{hint}", value)
     if kind in _EXPECTED:
         message = _EXPECTED[kind]
@@ -188,6 +183,10 @@ def _merge_alternatives(issues: list[PathIssue]) -> list[PathIssue]:
     return out
 
 
-def translate(root: type[BaseModel], exc: ValidationError, data: YamlValue) -> list[PathIssue]:
-    """Every error in `exc` as a PathIssue whose path matches floe.yaml (union tags removed)."""
-    return _merge_alternatives([_translate(root, err, data) for err in exc.errors()])
+def translate(
+    root: type[BaseModel], exc: ValidationError, data: YamlValue, skip: frozenset[str] = frozenset()
+) -> list[PathIssue]:
+    """Every error in `exc` as a PathIssue whose path matches floe.yaml (union tags removed); errors whose
+    type is in `skip` are left out (e.g. model-level checks the caller already ran on the raw data)."""
+    errors = [err for err in exc.errors() if err["type"] not in skip]
+    return _merge_alternatives([_translate(root, err, data) for err in errors])

@@ -7,12 +7,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Discriminator, Field, field_validator
 
+from floe_core.secrets import is_secret_name
 from floe_core.spec.base import FloeModel
 
 ENV_VAR_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 _ENV_VAR_NAME = re.compile(ENV_VAR_NAME_PATTERN)
 
-# Option names that carry secrets in some dbt adapter. `properties.extra` passes options through verbatim,
+# Option names that carry secrets in some dbt adapter (besides any name is_secret_name matches). `properties.extra` passes options through verbatim,
 # so it must not become a back door for a literal secret: these go through `credentials.*_env` instead.
 SECRET_OPTION_NAMES = frozenset(
     {
@@ -66,7 +67,7 @@ class TargetProperties(FloeModel):
     @field_validator("extra")
     @classmethod
     def _no_secrets_in_extra(cls, extra: dict[str, ExtraValue]) -> dict[str, ExtraValue]:
-        secret = sorted(k for k in extra if k in SECRET_OPTION_NAMES)
+        secret = sorted(k for k in extra if k in SECRET_OPTION_NAMES or is_secret_name(k))
         if secret:
             raise ValueError(
                 f"{', '.join(secret)} would hold a secret in plain text: set it through the target's"

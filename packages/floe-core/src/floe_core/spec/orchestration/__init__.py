@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from floe_core.spec.base import FloeModel
 from floe_core.spec.orchestration._common import Name
@@ -12,7 +13,7 @@ from floe_core.spec.orchestration.assets import AssetRule
 from floe_core.spec.orchestration.backfills import BackfillConfig
 from floe_core.spec.orchestration.jobs import JobConfig
 from floe_core.spec.orchestration.partitions import PartitionsConfig
-from floe_core.spec.orchestration.references import check_references
+from floe_core.spec.orchestration.references import REFERENCE_ERROR, reference_problems
 from floe_core.spec.orchestration.schedules import ScheduleConfig
 from floe_core.spec.orchestration.sensors import SensorConfig
 
@@ -51,5 +52,17 @@ class OrchestrationConfig(FloeModel):
 
     @model_validator(mode="after")
     def _check_references(self) -> OrchestrationConfig:
-        check_references(self)
+        # A safety net for specs built in code: floe.yaml's loader runs the same check on the raw section
+        # (so it is reported with every schema problem) and drops these REFERENCE_ERROR copies.
+        problems = reference_problems(self.model_dump(by_alias=True))
+        if problems:
+            raise ValidationError.from_exception_data(
+                "OrchestrationConfig",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError(REFERENCE_ERROR, p.message), loc=p.loc, input=p.value
+                    )
+                    for p in problems
+                ],
+            )
         return self

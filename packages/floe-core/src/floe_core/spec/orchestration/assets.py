@@ -34,7 +34,7 @@ def check_selection_syntax(text: str) -> str:
         if depth < 0:
             break
     if depth != 0:
-        raise ValueError(f"unbalanced parentheses in selection {text!r}")
+        raise ValueError("unbalanced parentheses in selection")
     return text
 
 

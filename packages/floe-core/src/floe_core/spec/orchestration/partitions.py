@@ -38,9 +38,7 @@ def _check_iso(value: str) -> str:
     try:
         datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(
-            f"invalid date {value!r}: expected ISO format YYYY-MM-DD or YYYY-MM-DDTHH:MM"
-        ) from exc
+        raise ValueError("invalid date: expected ISO format YYYY-MM-DD or YYYY-MM-DDTHH:MM") from exc
     return value
 
 
@@ -87,7 +85,7 @@ class TimeWindowPartitions(FloeModel):
     @classmethod
     def _valid_fmt(cls, value: str | None) -> str | None:
         if value is not None and "%" not in value:
-            raise ValueError(f"invalid fmt {value!r}: expected a strftime format such as '%Y-%m-%d'")
+            raise ValueError("invalid fmt: expected a strftime format such as '%Y-%m-%d'")
         return value
 
     @model_validator(mode="after")
