@@ -60,10 +60,12 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     from floe_core.loader import load_spec
+    from floe_core.workflows.cli import validate_workflows
 
     path = config_path(args)
-    load_spec(path)
-    print(f"{path} is valid")
+    workflows = validate_workflows(load_spec(path), path)  # workflow specs too (docs/workflows.md)
+    count = len(workflows.workflows)
+    print(f"{path} is valid" + (f" ({count} workflow{'s' if count != 1 else ''})" if count else ""))
     return 0
 
 
@@ -123,6 +125,9 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", type=Path, default=None, help="write it to this file instead")
     schema.set_defaults(func=_schema)
 
+    from floe_core.workflows.cli import register_workflow_commands
+
+    register_workflow_commands(subparsers, plugins=plugins)  # `floe workflow ...` (+ floe.workflow_commands)
     if plugins:
         _register_plugins(subparsers)
     return parser
