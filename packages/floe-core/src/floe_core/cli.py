@@ -102,8 +102,9 @@ def _register_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
             print(f"floe: warning: sub-commands from {ep.value} unavailable: {exc}", file=sys.stderr)
 
 
-def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
-    """The argument parser; `plugins=False` skips `floe.commands` (they may import heavy packages)."""
+def build_parser(*, plugins: bool = True, workflow_verbs: bool | None = None) -> argparse.ArgumentParser:
+    """The argument parser; `plugins=False` skips `floe.commands` (they may import heavy packages), and
+    `workflow_verbs=False` the `floe.workflow_commands` (default: as `plugins`)."""
     parser = argparse.ArgumentParser(prog="floe", description="floe.yaml -> a Dagster code location for dbt")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -127,7 +128,8 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
 
     from floe_core.workflows.cli import register_workflow_commands
 
-    register_workflow_commands(subparsers, plugins=plugins)  # `floe workflow ...` (+ floe.workflow_commands)
+    # `floe workflow ...` (+ floe.workflow_commands)
+    register_workflow_commands(subparsers, plugins=plugins if workflow_verbs is None else workflow_verbs)
     if plugins:
         _register_plugins(subparsers)
     return parser
@@ -137,7 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
     # built-in commands never pay for importing the packages that contribute other sub-commands
-    args = build_parser(plugins=command not in BUILTIN_COMMANDS).parse_args(arguments)
+    # `floe workflow ...` loads only the workflow verbs of other packages, not every floe.commands plugin
+    plugins = command not in BUILTIN_COMMANDS
+    args = build_parser(plugins=plugins and command != "workflow", workflow_verbs=plugins).parse_args(
+        arguments
+    )
     debug = args.debug or os.environ.get("FLOE_DEBUG", "") not in ("", "0", "false")
     try:
         code: int = args.func(args)

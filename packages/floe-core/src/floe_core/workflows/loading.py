@@ -144,7 +144,7 @@ def _no_references(candidate: _Candidate, where: str) -> None:
     entries = candidate.workflow.get("jobs")
     for i, entry in enumerate(entries if isinstance(entries, list) else []):
         job = entry.get("job") if isinstance(entry, dict) else None
-        if isinstance(job, dict) and job_entry_kind(job) == "ref":
+        if isinstance(job, dict) and job_entry_kind(job) == "job_ref":
             candidate.issues.append(
                 candidate.locator.issue(
                     ("workflow", "jobs", i, "job"),
@@ -263,7 +263,7 @@ class _Folder:
         for i, entry in enumerate(entries):
             job = entry.get("job") if isinstance(entry, dict) else None
             at: YamlPath = ("workflow", "jobs", i, "job")
-            if not isinstance(entry, dict) or not isinstance(job, dict) or job_entry_kind(job) != "ref":
+            if not isinstance(entry, dict) or not isinstance(job, dict) or job_entry_kind(job) != "job_ref":
                 if isinstance(job, dict) and isinstance(job.get("name"), str):
                     inline_names[str(job["name"])] = i
                 resolved.append(entry)

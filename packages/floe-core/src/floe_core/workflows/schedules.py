@@ -230,20 +230,26 @@ class EventSchedule(FloeModel):
         return self
 
 
+# union tags must not be keys of the data: pydantic puts them in error locations, floe drops them again
+_TAG_BY_KEY = {"cron": "cron_schedule", "interval": "interval_schedule", "trigger": "event_schedule"}
+_TAG_BY_MODEL = {
+    "CronSchedule": "cron_schedule",
+    "IntervalSchedule": "interval_schedule",
+    "EventSchedule": "event_schedule",
+}
+
+
 def _schedule_kind(value: object) -> str | None:
-    keys = set(value) if isinstance(value, dict) else set()
     if isinstance(value, CronSchedule | IntervalSchedule | EventSchedule):
-        return type(value).__name__.removesuffix("Schedule").lower()
-    for key, kind in (("cron", "cron"), ("interval", "interval"), ("trigger", "event")):
-        if key in keys:
-            return kind
-    return None
+        return _TAG_BY_MODEL[type(value).__name__]
+    keys = set(value) if isinstance(value, dict) else set()
+    return next((tag for key, tag in _TAG_BY_KEY.items() if key in keys), None)
 
 
 Schedule = Annotated[
-    Annotated[CronSchedule, Tag("cron")]
-    | Annotated[IntervalSchedule, Tag("interval")]
-    | Annotated[EventSchedule, Tag("event")],
+    Annotated[CronSchedule, Tag("cron_schedule")]
+    | Annotated[IntervalSchedule, Tag("interval_schedule")]
+    | Annotated[EventSchedule, Tag("event_schedule")],
     Discriminator(
         _schedule_kind,
         custom_error_type="schedule_kind",

@@ -5,7 +5,8 @@ this module's copy keeps the workflows package self-contained until they are mer
 
 A name is split into words (`DB_PASSWORD`, `dbPassword`, `api-token` -> DB PASSWORD / DB PASSWORD / API
 TOKEN). It is a secret's name when a word is one of SECRET_WORDS, or when it ends with KEY and the word
-before KEY is not one of the data-modelling keys (PARTITION_KEY, PRIMARY_KEY, S3_KEY ...).
+before KEY is not one of the data-modelling keys (PARTITION_KEY, PRIMARY_KEY, S3_KEY ...) — unless its last
+word says the value points at the secret (TOKEN_FILE, PASSWORD_ENV, SECRET_NAME, TOKEN_URL).
 """
 
 from __future__ import annotations
@@ -63,7 +64,11 @@ NON_SECRET_KEY_PREFIXES = frozenset(
         "TOPIC",
     }
 )
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# the last word saying the value *points at* something: TOKEN_FILE, PASSWORD_PATH, SECRET_NAME, PASSWORD_ENV
+POINTER_WORDS = frozenset(
+    {"FILE", "PATH", "DIR", "NAME", "ENV", "ID", "URL", "URI", "ENDPOINT", "HOST", "PORT"}
+)
+_WORD = re.compile(r"[A-Z0-9]+(?![a-z])|[A-Z]?[a-z0-9]+")
 
 # Text that carries a credential whatever its key: a URL with user:password@, well-known token shapes.
 _CREDENTIAL_PATTERNS = (
@@ -84,6 +89,8 @@ def name_words(name: str) -> list[str]:
 def is_secret_name(name: str) -> bool:
     """True for names like DB_PASSWORD, API_TOKEN, AWS_SECRET_ACCESS_KEY, SIGNING_KEY, GCP_CREDS."""
     words = name_words(name)
+    if len(words) > 1 and words[-1] in POINTER_WORDS:
+        return False
     if any(w in SECRET_WORDS for w in words):
         return True
     joined = "".join(words)

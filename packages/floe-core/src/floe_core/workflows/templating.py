@@ -147,8 +147,17 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return result
 
 
+def _finalize(value: object) -> object:
+    # booleans print as YAML writes them, the same text a boolean param gets in the environment
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
 def _environment() -> _Sandbox:
-    env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    env = _Sandbox(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True, finalize=_finalize
+    )
     env.globals.clear()
     env.filters = {name: FILTERS[name] for name in _FILTERS}
     env.filters["join"] = _bounded_join

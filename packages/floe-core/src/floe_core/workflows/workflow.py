@@ -19,17 +19,17 @@ from floe_core.workflows.schedules import CronSchedule, EventSchedule, IntervalS
 def job_entry_kind(value: object) -> str:
     """`{ref: ...}` and a bare `{name: ...}` are references; anything else is an inline job."""
     if isinstance(value, JobRef):
-        return "ref"
+        return "job_ref"
     if isinstance(value, dict) and ("ref" in value or set(value) == {"name"}):
-        return "ref"
-    return "spec"
+        return "job_ref"
+    return "job_spec"
 
 
 class JobEntry(FloeModel):
     """`- job: <job spec or reference>` with `depends_on: [<job names>]`."""
 
     job: Annotated[
-        Annotated[JobSpec, Tag("spec")] | Annotated[JobRef, Tag("ref")], Discriminator(job_entry_kind)
+        Annotated[JobSpec, Tag("job_spec")] | Annotated[JobRef, Tag("job_ref")], Discriminator(job_entry_kind)
     ]
     depends_on: list[Name] = Field(default_factory=list, description="jobs that must succeed first")
 
