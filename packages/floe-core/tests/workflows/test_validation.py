@@ -387,6 +387,10 @@ def test_schedule_problems(schedule: str, message: str) -> None:
         ("name: Bad-Name", "name: must match the pattern"),
         ("env: {1BAD: x}", "env.1BAD: must match the pattern"),
         ('args: ["{{ ds|nofilter }}"]', "args[0]: template error: No filter named 'nofilter'"),
+        (
+            "env: {DB_PASSWORD: 12345}",
+            "env.DB_PASSWORD: expected a string, {secret_env: NAME} or {k8s_secret: {name: ..., key: ...}} (got '***')",
+        ),
     ],
 )
 def test_job_problems(job: str, message: str) -> None:
@@ -399,4 +403,5 @@ def test_job_problems(job: str, message: str) -> None:
         text = text.replace("        image: lakehouse/a:1\n", "", 1)
     found = text_problems(text)
     assert any(message in p for p in found), found
-    assert all("abc" not in p and "AKIAABCDEFGHIJKLMNOP" not in p for p in found)  # secrets are never echoed
+    # a value under a secret's name is never echoed (masked as '***'), nor a credential found in text
+    assert all("abc" not in p and "AKIAABCDEFGHIJKLMNOP" not in p and "12345" not in p for p in found), found

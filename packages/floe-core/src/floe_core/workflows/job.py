@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from floe_core.spec.base import FloeModel
 from floe_core.spec.orchestration._common import NAME_PATTERN
@@ -67,7 +67,28 @@ class K8sSecret(FloeModel):
 
 
 SecretRef = SecretEnv | K8sSecret
-EnvValue = str | SecretEnv | K8sSecret
+
+
+def _env_kind(value: object) -> str | None:
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, SecretEnv) or (isinstance(value, dict) and "secret_env" in value):
+        return "secret_env_ref"
+    if isinstance(value, K8sSecret) or (isinstance(value, dict) and "k8s_secret" in value):
+        return "k8s_secret_ref"
+    return None
+
+
+EnvValue = Annotated[
+    Annotated[str, Tag("text")]
+    | Annotated[SecretEnv, Tag("secret_env_ref")]
+    | Annotated[K8sSecret, Tag("k8s_secret_ref")],
+    Discriminator(
+        _env_kind,
+        custom_error_type="env_value",
+        custom_error_message="expected a string, {secret_env: NAME} or {k8s_secret: {name: ..., key: ...}}",
+    ),
+]
 
 
 class Resources(FloeModel):
