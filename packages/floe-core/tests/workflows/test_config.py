@@ -147,5 +147,8 @@ def test_specs_round_trip_through_json() -> None:
 def test_the_json_schema_covers_workflows() -> None:
     schema = spec_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    data = load_yaml(BASE + INLINE + RUNTIMES.removeprefix("workflows:\n").replace("\n  ", "\n  ", 1)).data
-    jsonschema.validate({**data, "workflows": {**data["workflows"], "runtime": {"type": "docker"}}}, schema)  # type: ignore[dict-item]
+    # one `workflows:` mapping with inline specs, path, runtime (type as a ${...} reference) and notifications
+    data = load_yaml(BASE + INLINE + RUNTIMES.removeprefix("workflows:\n")).data
+    jsonschema.validate(data, schema)
+    with pytest.raises(jsonschema.ValidationError, match="'hourly' is not valid"):
+        jsonschema.validate({**data, "workflows": {"runtime": {"type": "hourly"}}}, schema)  # type: ignore[dict-item]

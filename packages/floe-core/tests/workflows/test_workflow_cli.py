@@ -30,6 +30,7 @@ workflow:
         env:
           WAREHOUSE_PASSWORD: {secret_env: WAREHOUSE_PASSWORD}
           TARGET: "s3://lake/{{ params.table }}/{{ ds_nodash }}"
+        resources: {cpu: 500m, memory: 1Gi}
         retry: {max_attempts: 4, delay: 1m, exponential_backoff: true, backoff_multiplier: 3, max_delay: 5m}
         timeout: 2h
 """
@@ -93,7 +94,8 @@ def test_plan_shows_secrets_as_references_and_retry_delays(
     assert "load  lakehouse/load:2.1  -           4         1m, 3m, 5m" in out
     assert "  argv: python -m load --day 2024-03-31 --until 2024-04-01T01:30:00+02:00\n" in out
     assert "  env:  WAREHOUSE_PASSWORD=<secret from $WAREHOUSE_PASSWORD>\n" in out
-    assert "        TARGET=s3://lake/raw.o2/20240331\n        TABLE=raw.o2\n  timeout: 2h\n" in out
+    assert "        TARGET=s3://lake/raw.o2/20240331\n        TABLE=raw.o2\n" in out
+    assert "  resources: cpu 500m, memory 1Gi\n  timeout: 2h\n" in out
 
 
 def test_plan_json(make_project: MakeProject, capsys: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -232,3 +234,15 @@ def test_other_packages_add_verbs(monkeypatch: pytest.MonkeyPatch, capsys: Captu
         "status of r-1\n",
         "floe: warning: workflow verbs from tests:broken unavailable: boom\n",
     )
+
+
+def test_the_documented_plan_is_the_real_one(
+    make_project: MakeProject, example: Example, capsys: Capture
+) -> None:
+    docs = (Path(__file__).parents[4] / "docs" / "workflows.md").read_text(encoding="utf-8")
+    documented = docs.split("$ floe workflow plan daily_sales_pipeline --date 2024-01-02\n", 1)[1].split(
+        "```", 1
+    )[0]
+    make_project({"workflows/daily_sales_pipeline/workflow.yaml": example("workflow_4_2.yaml")})
+    code, out, _ = run(capsys, "workflow", "plan", "daily_sales_pipeline", "--date", "2024-01-02")
+    assert (code, out) == (0, documented)

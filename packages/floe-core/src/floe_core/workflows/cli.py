@@ -132,6 +132,11 @@ def format_plan(workflow: WorkflowSpec, invocations: list[JobInvocation], runtim
         lines += ["", inv.job, f"  argv: {shown}"]
         env = [f"{k}={v}" for k, v in inv.display_env().items()]
         lines += [f"  env:  {env[0]}" if env else "  env:  -", *(f"        {e}" for e in env[1:])]
+        if inv.resources is not None and (inv.resources.cpu or inv.resources.memory):
+            shown_resources = [
+                f"{k} {v}" for k, v in (("cpu", inv.resources.cpu), ("memory", inv.resources.memory)) if v
+            ]
+            lines.append(f"  resources: {', '.join(shown_resources)}")
         if inv.timeout_seconds is not None:
             lines.append(f"  timeout: {format_duration(inv.timeout_seconds)}")
     return "\n".join(lines) + "\n"
