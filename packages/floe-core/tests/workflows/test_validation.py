@@ -212,6 +212,7 @@ workflow:
     - job: {ref: jobs/notes.txt}
     - job: {ref: jobs/nope.yaml}
     - job: {name: twin, image: lakehouse/a:1}
+    - job: {ref: jobs/used.yaml, image: lakehouse/b:2}
 """
     config = make_project(
         {
@@ -219,6 +220,7 @@ workflow:
             "workflows/w/jobs/twin.yaml": "job: {name: twin, image: lakehouse/a:1}\n",
             "workflows/w/jobs/stray.yaml": "job: {name: stray, image: lakehouse/a:1}\n",
             "workflows/w/jobs/notes.txt": "not a job\n",
+            "workflows/w/jobs/used.yaml": "job: {name: used, image: lakehouse/a:1}\n",
             "workflows/two/workflow.yaml": "workflow: {name: two, jobs: [{job: {name: a, image: a/b:1}}]}\n",
             "workflows/two/workflow.json": "{}\n",
             "workflows/empty/README.md": "nothing here\n",
@@ -241,6 +243,8 @@ workflow:
         f"{W}:7: workflow.jobs[3].job.ref: no such job file in workflows/w (got 'jobs/nope.yaml')",
         f"{W}:8: workflow.jobs[4].job.name: job 'twin' is written inline and in workflows/w/jobs/twin.yaml:"
         " keep one (`- job: {name: twin}` uses the file)",
+        f"{W}:9: workflow.jobs[5].job: a job reference holds only `ref`: image belong(s) in the job file"
+        " (got 'jobs/used.yaml')",
     ]
 
 

@@ -33,9 +33,9 @@ from floe_core.workflows.job import (
     RetryPolicy,
     SecretEnv,
 )
+from floe_core.workflows.layout import SourceFile
 from floe_core.workflows.loading import (
     LoadedWorkflow,
-    SourceFile,
     WorkflowSet,
     load_workflow_text,
     load_workflows,
