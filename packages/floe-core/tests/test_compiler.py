@@ -114,7 +114,15 @@ def test_artifacts_json_is_the_documented_contract(project: Path) -> None:
     compile_project(project, env={}, steps={"dbt": _fake_dbt_step})
     raw = json.loads((project.parent / ".floe" / ARTIFACTS_FILENAME).read_text())
     assert raw["schema_version"] == "1.0"
-    assert set(raw) == {"schema_version", "floe_version", "project_root", "spec_path", "spec", "dbt", "target"}
+    assert set(raw) == {
+        "schema_version",
+        "floe_version",
+        "project_root",
+        "spec_path",
+        "spec",
+        "dbt",
+        "target",
+    }
     assert raw["project_root"] == ".."
     assert raw["spec"]["compute"]["targets"]["dev"]["properties"]["threads"] == 4
 

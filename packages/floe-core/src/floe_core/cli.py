@@ -122,10 +122,12 @@ def _init(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from floe_core.loader import load_spec
+    from floe_core.workflows.cli import validate_workflows
 
     path = config_path(args)
-    load_spec(path)
-    print(f"{path} is valid")
+    workflows = validate_workflows(load_spec(path), path)  # workflow specs too (docs/workflows.md)
+    count = len(workflows.workflows)
+    print(f"{path} is valid" + (f" ({count} workflow{'s' if count != 1 else ''})" if count else ""))
     return 0
 
 
@@ -162,8 +164,9 @@ def _register_plugins(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
             print(f"floe: warning: sub-commands from {ep.value} unavailable: {exc}", file=sys.stderr)
 
 
-def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
-    """The argument parser; `plugins=False` skips `floe.commands` (they may import heavy packages)."""
+def build_parser(*, plugins: bool = True, workflow_verbs: bool | None = None) -> argparse.ArgumentParser:
+    """The argument parser; `plugins=False` skips `floe.commands` (they may import heavy packages), and
+    `workflow_verbs=False` the `floe.workflow_commands` (default: as `plugins`)."""
     parser = argparse.ArgumentParser(
         prog="floe",
         description="floe.yaml -> a Dagster code location for dbt",
@@ -171,6 +174,7 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
             "floe init                      # start a project here (finds the dbt project)",
             "floe validate                  # every problem in ./floe.yaml (or the nearest one upward)",
             "floe compile                   # write .floe/ for `dagster dev -f definitions.py`",
+            "floe workflow plan NAME --date 2024-01-02   # the exact commands a workflow runs that day",
             "floe COMMAND --help            # options and examples of one command",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -256,6 +260,10 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", type=Path, default=None, help="write it to this file instead")
     schema.set_defaults(func=_schema)
 
+    from floe_core.workflows.cli import register_workflow_commands
+
+    # `floe workflow ...` (+ floe.workflow_commands)
+    register_workflow_commands(subparsers, plugins=plugins if workflow_verbs is None else workflow_verbs)
     if plugins:
         _register_plugins(subparsers)
     return parser
@@ -264,9 +272,12 @@ def build_parser(*, plugins: bool = True) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in arguments if not a.startswith("-")), None)
-    # built-in commands (and --version) never pay for importing the packages that contribute other ones
+    # built-in commands (and --version) never pay for importing the packages that contribute other ones;
+    # `floe workflow ...` loads only the workflow verbs of other packages, not every floe.commands plugin
     builtin = command in BUILTIN_COMMANDS or (command is None and "--version" in arguments)
-    args = build_parser(plugins=not builtin).parse_args(arguments)
+    args = build_parser(plugins=not builtin and command != "workflow", workflow_verbs=not builtin).parse_args(
+        arguments
+    )
     debug = args.debug or os.environ.get("FLOE_DEBUG", "") not in ("", "0", "false")
     try:
         code: int = args.func(args)

@@ -10,6 +10,7 @@ from floe_core.spec.governance import GovernanceConfig
 from floe_core.spec.observability import ObservabilityConfig
 from floe_core.spec.orchestration import OrchestrationConfig
 from floe_core.spec.transforms import DbtTransform, Transform
+from floe_core.workflows.config import WorkflowsConfig
 
 
 class FloeSpec(FloeModel):
@@ -22,6 +23,8 @@ class FloeSpec(FloeModel):
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
     observability: ObservabilityConfig = Field(default_factory=ObservabilityConfig)
     orchestration: OrchestrationConfig = Field(default_factory=OrchestrationConfig)
+    # container workflows (floe_core.workflows, docs/workflows.md): where specs live, runtime, notifications
+    workflows: WorkflowsConfig = Field(default_factory=WorkflowsConfig)
 
     @property
     def dbt_transform(self) -> DbtTransform | None:
