@@ -54,7 +54,7 @@ workflow:
         " windows (partitions) begin there, e.g. start_date: '2024-01-01'",
         f"{W}:3: workflow.schedule.cron: invalid cron expression '0 2 * *': expected 5 fields 'minute hour"
         " day-of-month month day-of-week', e.g. '0 2 * * *' (got '0 2 * *')",
-        f"{W}:3: workflow.schedule.timezone: unknown timezone 'Mars/Olympus': expected an IANA name such as"
+        f"{W}:3: workflow.schedule.timezone: unknown timezone: expected an IANA name such as"
         " 'UTC' or 'Europe/Paris' (got 'Mars/Olympus')",
         f"{W}:8: workflow.jobs[0].job.args[0]: unknown template variable 'dss'; did you mean 'ds'?; available:"
         " execution_date, ds, ts, ds_nodash, ts_nodash, prev_execution_date, next_execution_date,"
