@@ -26,6 +26,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from dagster_dbt import DbtCliResource, dbt_assets
 from floe_core.artifacts import CompiledArtifacts
 from floe_dagster.observability import Observability
+from floe_projects import write_artifacts
 
 PROJECT = Path(__file__).parent / "project"
 SPEC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "openlineage-spec"
@@ -278,24 +279,16 @@ def make_project(
         capture_output=True,
         env={**os.environ, "DO_NOT_TRACK": "1"},
     )
-    from floe_core.artifacts import CompiledArtifacts, DbtArtifacts
-    from floe_core.spec import FloeSpec
+    from floe_core.artifacts import DbtArtifacts
 
-    artifacts = CompiledArtifacts(
-        floe_version="0.1.0",
-        project_root="..",
-        spec_path="floe.yaml",
-        spec=FloeSpec.model_validate(spec),
-        dbt=DbtArtifacts(
-            project_dir="dbt",
-            profiles_dir=".floe/profiles",
-            profile_name="floe_obs",
-            target="dev",
-            manifest_path=".floe/dbt/manifest.json",
-        ),
+    dbt = DbtArtifacts(
+        project_dir="dbt",
+        profiles_dir=".floe/profiles",
+        profile_name="floe_obs",
+        target="dev",
+        manifest_path=".floe/dbt/manifest.json",
     )
-    path = root / ".floe" / "compiled_artifacts.json"
-    path.write_text(artifacts.to_json(), encoding="utf-8")
+    path = write_artifacts(root, spec, dbt)
     return Project(root=root, duckdb_path=db, artifacts_path=path)
 
 
