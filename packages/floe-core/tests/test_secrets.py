@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
-from floe_core.secrets import Hidden, is_secret_name, scrub
+from floe_core.secrets import Hidden, is_secret_name, may_hold_secret, scrub
 
 if TYPE_CHECKING:
     from conftest import Validation
@@ -28,7 +28,7 @@ SECRET = "S3cr3t-Value-9f2c"
     [
         "DB_PASSWORD", "PGPASSWORD", "DB_PASS", "MYSQL_PWD", "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE", "API_KEY",
         "APIKEY", "openai_api_key", "AWS_SECRET_ACCESS_KEY", "GCP_CREDS", "AZURE_CREDENTIALS",
-        "GITHUB_TOKEN", "X_AUTH", "OAUTH_CLIENT", "WEBHOOK_SIGNATURE", "TLS_CERT", "SESSION_ID",
+        "GITHUB_TOKEN", "X_AUTH", "OAUTH_CLIENT", "WEBHOOK_SIGNATURE", "TLS_CERT",
         "SENTRY_DSN", "DB_CONNECTION_STRING", "JWT", "HMAC_SALT", "Bearer",
     ],
 )  # fmt: skip
@@ -42,6 +42,12 @@ def test_secret_names(name: str) -> None:
 )
 def test_ordinary_names(name: str) -> None:
     assert not is_secret_name(name)
+    assert not may_hold_secret(name)
+
+
+@pytest.mark.parametrize("name", ["SESSION_ID", "AUTHOR_TOKEN_FILE", "MY_KEYRING", "SNOWFLAKE_KEY_PATH"])
+def test_names_whose_values_are_hidden_though_not_refused(name: str) -> None:
+    assert may_hold_secret(name) and not is_secret_name(name)
 
 
 def test_scrub_hides_every_form_of_the_secret() -> None:

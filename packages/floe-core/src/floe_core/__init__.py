@@ -4,6 +4,6 @@
 floe package that decides what it may write, log or show.
 """
 
-from floe_core.secrets import is_secret_name
+from floe_core.secrets import is_secret_name, may_hold_secret
 
-__all__ = ["is_secret_name"]
+__all__ = ["is_secret_name", "may_hold_secret"]

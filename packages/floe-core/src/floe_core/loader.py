@@ -19,7 +19,7 @@ from floe_core.limits import MAX_DOCUMENT_BYTES
 from floe_core.paths import YamlPath, format_path
 from floe_core.project_paths import check_project_paths
 from floe_core.reference_syntax import NAME
-from floe_core.secrets import MASK, Hidden, is_secret_name, scrub
+from floe_core.secrets import MASK, Hidden, may_hold_secret, scrub
 from floe_core.spec import FloeSpec
 from floe_core.spec.orchestration.references import REFERENCE_ERROR
 from floe_core.spec_checks import check_references
@@ -60,16 +60,16 @@ class _Masking:
 
     A `*_env` field holds the NAME of a variable; anything else there is most likely the secret itself,
     pasted by mistake: its value is shown only as its shape. A value that came from a variable whose name
-    looks secret (floe_core.secrets.is_secret_name) is masked wherever it appears: the offending value, and
+    looks secret (floe_core.secrets.may_hold_secret) is masked wherever it appears: the offending value, and
     the message text too (a message may quote the value, or a parent's message a child's)."""
 
     def __init__(self, interpolated: InterpolatedDocument, env: Mapping[str, str]) -> None:
         self.interpolated = interpolated
         self.secret_paths = {
-            path for path, names in interpolated.variables.items() if any(is_secret_name(n) for n in names)
+            path for path, names in interpolated.variables.items() if any(may_hold_secret(n) for n in names)
         }
         secrets = {
-            env.get(n, "") for names in interpolated.variables.values() for n in names if is_secret_name(n)
+            env.get(n, "") for names in interpolated.variables.values() for n in names if may_hold_secret(n)
         }
         secrets |= {v for v in _env_field_values(interpolated.data) if not NAME.fullmatch(v)}
         self.secrets = frozenset(secrets - {""})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 # floe_core.spec imports this package's config module: initializing it first keeps the import order acyclic
 import floe_core.spec  # noqa: F401
+from floe_core.secrets import credential_in, is_secret_name
 from floe_core.workflows.config import (
     DockerRuntime,
     KubernetesRuntime,
@@ -54,7 +55,6 @@ from floe_core.workflows.notifications import (
 from floe_core.workflows.plan import JobInvocation, plan_context, render_plan
 from floe_core.workflows.quantities import cpu_millicores, cpu_nano_cpus, memory_bytes, parse_quantity
 from floe_core.workflows.schedules import CronSchedule, EventSchedule, IntervalSchedule
-from floe_core.workflows.secret_names import credential_in, is_secret_name
 from floe_core.workflows.source import LocatedIssue, WorkflowValidationError
 from floe_core.workflows.templating import TemplateError, analyze, render
 from floe_core.workflows.windows import (

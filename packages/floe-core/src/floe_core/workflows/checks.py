@@ -10,10 +10,10 @@ import difflib
 from collections.abc import Mapping, Sequence
 
 from floe_core.paths import YamlPath
+from floe_core.secrets import credential_in, is_secret_name
 from floe_core.workflows.config import RuntimeConfig
 from floe_core.workflows.context import RunKind
 from floe_core.workflows.graph import find_cycle
-from floe_core.workflows.secret_names import credential_in, is_secret_name
 from floe_core.workflows.source import LocatedIssue, Locator
 from floe_core.workflows.templating import (
     ALL_VARIABLES,

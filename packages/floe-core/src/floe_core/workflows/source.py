@@ -1,5 +1,8 @@
 """Reading workflow and job files (YAML or JSON) with line numbers, and locating problems in them.
 
+Parsed by floe_core.yaml_source, so the bounds of floe_core.limits (size, nesting, alias expansion,
+control characters) hold for workflow files exactly as for floe.yaml.
+
 Workflows span several files (floe.yaml, workflow.yaml, jobs/*.yaml), so every problem carries its own file:
 `WorkflowValidationError` lists them all as `file:line: path: message (got value)`.
 """
@@ -8,20 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
-
 from floe_core.errors import FloeValidationError, Issue
+from floe_core.limits import MAX_DOCUMENT_BYTES
 from floe_core.paths import YamlPath, format_path
-from floe_core.workflows.secret_names import is_secret_name
-from floe_core.yaml_source import YamlDocument, load_yaml
+from floe_core.secrets import may_hold_secret
+from floe_core.yaml_source import YamlDocument, load_yaml, too_large_message
 
-MAX_FILE_BYTES = 1_000_000
-MAX_NODES = 100_000  # after expanding aliases: a few lines of `&a [*b, *b, ...]` must not explode
 SUFFIXES = (".yaml", ".yml", ".json")
 _QUOTE_HINT = " (a value holding {{ ... }} must be quoted: '{{ ds }}')"
 
@@ -56,7 +54,7 @@ class WorkflowValidationError(FloeValidationError):
 
 def mask(path: YamlPath, value: object) -> object:
     """Never echo a value found under a secret-looking key."""
-    if value is not None and any(isinstance(p, str) and is_secret_name(p) for p in path):
+    if value is not None and any(isinstance(p, str) and may_hold_secret(p) for p in path):
         return "***"
     return value
 
@@ -98,33 +96,6 @@ class Locator:
         return f"{origin.display}:{line}" if line else origin.display
 
 
-def _expanded_size(node: Node, memo: dict[int, int]) -> int:
-    if id(node) in memo:
-        return memo[id(node)]
-    memo[id(node)] = 1  # an alias cycle counts once (PyYAML rejects recursive structures later)
-    size = 1
-    if isinstance(node, MappingNode):
-        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-    elif isinstance(node, SequenceNode):
-        size += sum(_expanded_size(item, memo) for item in node.value)
-    memo[id(node)] = size
-    return size
-
-
-def _too_big(text: str) -> str | None:
-    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        return f"the file is larger than {MAX_FILE_BYTES} bytes"
-    if "*" not in text:
-        return None  # no alias: the size is bounded by the text
-    try:
-        node = yaml.compose(re.sub(r"\$?\$\{[^}\n]*\}", "x", text), Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None  # load_yaml reports the syntax error with its line
-    if node is not None and _expanded_size(node, {}) > MAX_NODES:
-        return f"the document expands (through YAML aliases) to more than {MAX_NODES} values"
-    return None
-
-
 def _hinted(issue: Issue, text: str) -> Issue:
     lines = text.splitlines()
     if issue.line and issue.line <= len(lines) and "{{" in lines[issue.line - 1]:
@@ -134,9 +105,6 @@ def _hinted(issue: Issue, text: str) -> Issue:
 
 def parse_text(text: str, display: str, *, is_json: bool = False) -> YamlDocument:
     """One YAML (or JSON) document with the line of every value; problems raise WorkflowValidationError."""
-    problem = _too_big(text)
-    if problem:
-        raise WorkflowValidationError([LocatedIssue(display, Issue("", problem, line=1))])
     if is_json:
         try:
             data = json.loads(text)
@@ -164,9 +132,8 @@ def read_file(path: Path, display: str) -> tuple[YamlDocument, str]:
         raise WorkflowValidationError(
             [LocatedIssue(display, Issue("", f"cannot be read ({exc.strerror})"))]
         ) from None
-    if len(raw) > MAX_FILE_BYTES:
-        problem = f"the file is larger than {MAX_FILE_BYTES} bytes"
-        raise WorkflowValidationError([LocatedIssue(display, Issue("", problem, line=1))])
+    if len(raw) > MAX_DOCUMENT_BYTES:  # refused before it is decoded or parsed (floe_core.limits)
+        raise WorkflowValidationError([LocatedIssue(display, Issue("", too_large_message(len(raw))))])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
