@@ -177,20 +177,14 @@ def summarize(
     return result
 
 
-SPEC_CACHE = "floe_dagster_specs.pickle"  # floe_dagster.spec_cache.CACHE_FILENAME
-
-
-def spec_cache_file(artifacts: Path) -> Path:
-    return artifacts.parent / "dbt" / SPEC_CACHE
-
-
 def floe_load(artifacts: Path, project: SyntheticProject, *, first: bool = False) -> Callable[[], Sample]:
-    """One `dagster definitions validate` of floe. `first`: the first load after `floe compile`, which
-    builds the dbt specs and writes the spec cache (floe_dagster.spec_cache); otherwise a later load."""
+    """One `dagster definitions validate` of floe. `first`: the first load after `floe compile` (run
+    before it, unmeasured), which finds the spec cache that compile wrote (floe-dagster's compile step);
+    otherwise a later load."""
 
     def run() -> Sample:
         if first:
-            spec_cache_file(artifacts).unlink(missing_ok=True)
+            compile_project(project)  # the base project's floe.yaml into .floe: where `artifacts` is
         return run_process(
             validate_cmd("floe_definitions.py"),
             floe_defaults_env(BENCH_ARTIFACTS=str(artifacts)),
@@ -206,7 +200,9 @@ def warm(artifacts: Path, project: SyntheticProject) -> None:
         raise SystemExit(f"floe failed to load {artifacts}")
 
 
-LOAD_TARGET = "floe/plain ratio <= 1.0 (time and RSS); judged on later loads, first load after compile shown"
+LOAD_TARGET = (
+    "floe/plain ratio <= 1.0 (time and RSS) for every load, the first one after `floe compile` included"
+)
 
 
 def summarize_load(name: str, sides: dict[str, Side]) -> dict[str, object]:
@@ -217,7 +213,7 @@ def summarize_load(name: str, sides: dict[str, Side]) -> dict[str, object]:
         LOAD_TARGET,
         1.0,
         metrics=("seconds", "max_rss_mb"),
-        judged=("floe",),
+        judged=("floe", "floe_first_load_after_compile"),
     )
 
 
