@@ -86,6 +86,11 @@ def plan_orchestration(
     return plan
 
 
+def _partitioned(specs: Sequence[AssetSpec], pdef: PartitionsDefinition | None) -> list[AssetSpec]:
+    """The slice's specs as the multi-asset will have them (its partitions definition on every spec)."""
+    return list(specs) if pdef is None else [s.replace_attributes(partitions_def=pdef) for s in specs]
+
+
 def _graph(
     python: Sequence[AssetsDefinition], external: Sequence[External], dbt: Sequence[Sequence[AssetSpec]]
 ) -> AssetGraph:
