@@ -71,7 +71,9 @@ class LogForwardingReader(PipesDockerLogsMessageReader):
         self._log = log
 
     def _forward(self, container: Any, stream: str) -> None:
-        chunks = container.logs(stdout=stream == "stdout", stderr=stream == "stderr", stream=True, follow=True)
+        chunks = container.logs(
+            stdout=stream == "stdout", stderr=stream == "stderr", stream=True, follow=True
+        )
         for line in _lines(chunks):
             self._log.info(f"[{stream}] {line}")
 

@@ -24,7 +24,9 @@ def wait_for_log(container: Container, text: bytes) -> None:
     """Until `text` is in the container's logs (bounded: fails, never hangs)."""
     deadline = time.monotonic() + 60
     while text not in container.logs():
-        assert time.monotonic() < deadline, f"no {text!r} in the logs of {container.name}: {container.logs()!r}"
+        assert time.monotonic() < deadline, (
+            f"no {text!r} in the logs of {container.name}: {container.logs()!r}"
+        )
         container.reload()
         assert container.status in ("created", "running"), f"container ended early: {container.logs()!r}"
         time.sleep(0.1)
@@ -43,9 +45,7 @@ def test_job_reports_exactly_its_argv_and_env(
     labelled: Callable[[], list[Container]],
 ) -> None:
     image = request.getfixturevalue(image_fixture)
-    container = docker_client.containers.run(
-        image, [JOB, *ARGV], environment=ENV, labels=label, detach=True
-    )
+    container = docker_client.containers.run(image, [JOB, *ARGV], environment=ENV, labels=label, detach=True)
     assert container.wait()["StatusCode"] == 0
     stdout = container.logs(stdout=True, stderr=False).decode()
     stderr = container.logs(stdout=False, stderr=True).decode()
@@ -80,7 +80,10 @@ def test_exit_code_is_reported_and_container_removed(
 
 
 def test_sdk_run_raises_with_the_exit_code_and_removes(
-    docker_client: docker.DockerClient, busybox_image: str, label: dict[str, str], labelled: Callable[[], list[Container]]
+    docker_client: docker.DockerClient,
+    busybox_image: str,
+    label: dict[str, str],
+    labelled: Callable[[], list[Container]],
 ) -> None:
     """`containers.run(remove=True)`, not detached: a failing container raises ContainerError with its code."""
     with pytest.raises(docker.errors.ContainerError) as failed:
@@ -111,7 +114,12 @@ def test_result_file_in_a_mounted_dir(
     (result,) = result_files(tmp_path)
     assert result["job"] == "extract"
     assert result["argv"] == ["a", "b c"]
-    assert result["env"] == {"FLOE_JOB_NAME": "extract", "FLOE_JOB_OUT": "/out", "FLOE_JOB_EXIT": "4", "X": "1"}
+    assert result["env"] == {
+        "FLOE_JOB_NAME": "extract",
+        "FLOE_JOB_OUT": "/out",
+        "FLOE_JOB_EXIT": "4",
+        "X": "1",
+    }
     assert (result["exit"], result["signal"]) == (4, None)
     assert isinstance(result["started_mono"], float)
     assert isinstance(result["finished_mono"], float)

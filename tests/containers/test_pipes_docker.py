@@ -50,10 +50,10 @@ def step_failure(result: ExecuteInProcessResult) -> str:
     return error.to_string()
 
 
+@pytest.mark.usefixtures("docker_env")
 @pytest.mark.parametrize("code", [0, 3])
 def test_shipped_client_leaves_the_container_behind(
     code: int,
-    docker_env: dict[str, str],
     busybox_image: str,
     label: dict[str, str],
     labelled: Callable[[], list[Container]],
@@ -77,10 +77,10 @@ def test_shipped_client_leaves_the_container_behind(
     assert left.attrs["State"]["ExitCode"] == code
 
 
+@pytest.mark.usefixtures("docker_env")
 @pytest.mark.parametrize("code", [0, 3])
 def test_wrapped_client_logs_both_streams_and_removes_the_container(
     code: int,
-    docker_env: dict[str, str],
     busybox_image: str,
     label: dict[str, str],
     labelled: Callable[[], list[Container]],
@@ -128,10 +128,10 @@ def wait_until_running(find: Callable[[], list[Container]], proc: subprocess.Pop
         time.sleep(0.2)
 
 
+@pytest.mark.usefixtures("docker_env")
 @pytest.mark.parametrize("variant", ["shipped", "wrapped"])
 def test_interrupted_run_stops_the_container(
     variant: str,
-    docker_env: dict[str, str],
     busybox_image: str,
     tmp_path: Path,
     label: dict[str, str],
