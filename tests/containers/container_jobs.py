@@ -28,10 +28,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import docker
-from dagster import Config, DagsterInstance, DagsterLogManager, OpExecutionContext, job, op
+from dagster import Config, DagsterInstance, DagsterLogManager, Definitions, OpExecutionContext, job, op
 from dagster_docker import PipesDockerClient, PipesDockerLogsMessageReader
 
 RUN_LABEL = "floe.run-id"
+# A pinned API version: docker-py's default ("auto") asks GET /version first, which podman answers by
+# probing its host (runc, conmon, ... --version): ~1 s here. PipesDockerClient.run() pays it on every run
+# (it calls docker.client.from_env() with no version, and no environment variable can pin it).
+DOCKER_API_VERSION = "1.41"  # podman 4.3's compat API; Docker engines still serve it
 STOP_GRACE_SECONDS = 10  # SIGTERM, then SIGKILL after this long (Docker's own default)
 STEP_LABEL = "floe.step"
 
@@ -92,7 +96,7 @@ class LogForwardingReader(PipesDockerLogsMessageReader):
 
 def remove_step_containers(run_id: str, step: str) -> list[str]:
     """Removes (force: running ones too) every container labelled with this run and step; returns their ids."""
-    client = docker.from_env()
+    client = docker.from_env(version=DOCKER_API_VERSION)
     try:
         found = client.containers.list(
             all=True, filters={"label": [f"{RUN_LABEL}={run_id}", f"{STEP_LABEL}={step}"]}
@@ -142,6 +146,7 @@ def wrapped_job() -> None:
 
 
 JOBS = {"shipped": shipped_job, "wrapped": wrapped_job}
+defs = Definitions(jobs=[shipped_job, wrapped_job])  # for `dagster dev -f container_jobs.py`
 
 
 def run_config(op_name: str, config: ContainerConfig) -> dict[str, Any]:
