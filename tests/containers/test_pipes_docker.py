@@ -78,15 +78,16 @@ def test_shipped_client_leaves_the_container_behind(
 
 
 @pytest.mark.usefixtures("docker_env")
-@pytest.mark.parametrize("code", [0, 3])
+@pytest.mark.parametrize(("image_fixture", "code"), [("python_image", 0), ("busybox_image", 3)])
 def test_wrapped_client_logs_both_streams_and_removes_the_container(
+    image_fixture: str,
     code: int,
-    busybox_image: str,
+    request: pytest.FixtureRequest,
     label: dict[str, str],
     labelled: Callable[[], list[Container]],
 ) -> None:
     config = ContainerConfig(
-        image=busybox_image,
+        image=request.getfixturevalue(image_fixture),
         command=[JOB, "--ds", "2024-01-31"],
         # FLOE_JOB_ENV: report the Pipes bootstrap variables PipesDockerClient adds to every container
         env={
