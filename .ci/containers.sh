@@ -34,8 +34,9 @@ say() { echo "containers: $*" >&2; }
 
 # --- 1. packages ------------------------------------------------------------------------------------------
 # runc explicitly: podman depends on "crun | runc" and crun fails here. No recommends: they pull crun-free
-# extras (buildah, fuse-overlayfs, dbus-user-session) this root, ext4-backed setup does not use.
-PACKAGES=(podman runc conmon uidmap slirp4netns catatonit busybox-static mmdebstrap)
+# extras (buildah, fuse-overlayfs, dbus-user-session) this root, ext4-backed setup does not use. curl: the
+# socket check below.
+PACKAGES=(podman runc conmon uidmap slirp4netns catatonit busybox-static mmdebstrap curl)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

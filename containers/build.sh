@@ -32,6 +32,8 @@ sha() { sha256sum | cut -c1-16; }
 mkdir -p "$CACHE"
 exec 9>"$CACHE/build.lock"
 flock 9
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
 
 IMAGE_CHANGES=(
   --change 'ENV=PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -75,9 +77,7 @@ build_busybox() {
     say "$image up to date ($recipe)"
     return 0
   fi
-  local work
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' RETURN
+  local work=$WORK/busybox
   local rootfs=$work/rootfs
   mkdir -p "$rootfs"/{bin,etc,root,proc,sys,dev,tmp,usr/local/bin,var/tmp}
   chmod 1777 "$rootfs/tmp" "$rootfs/var/tmp"
@@ -96,6 +96,7 @@ build_busybox() {
 
 # The python rootfs. Everything that shapes it is in these lines, and their hash names the cached tar.
 PY_SUITE=bookworm # python3 = 3.11, the tag's promise
+# shellcheck disable=SC2054  # the commas separate mmdebstrap's package list, not array elements
 PY_MMDEBSTRAP=(
   --variant=essential
   --include=python3,ca-certificates
@@ -154,9 +155,8 @@ build_python() {
     say "$image up to date ($recipe)"
     return 0
   fi
-  local work
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' RETURN
+  local work=$WORK/python
+  mkdir -p "$work"
   cp "$rootfs" "$work/rootfs.tar"
   add_floe_job "$work/rootfs.tar"
   import_tar "$work/rootfs.tar" "$image" "$recipe"
