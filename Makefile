@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= auto
 
-.PHONY: setup test lint demo demo-run bench clean
+.PHONY: setup test lint demo demo-run bench clean containers airflow-venv airflow-lock
 
 $(UV):
 	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
@@ -35,6 +35,25 @@ demo-run: setup  ## compile the demo, materialize every asset headless, print ro
 
 bench: setup  ## floe vs plain dagster-dbt (whole processes, sides alternated): bench/results/, docs/benchmarks.md
 	cd bench && ../$(BIN)/python run.py $(BENCH_ONLY)
+
+containers:  ## podman, its Docker-compatible socket and the local test images (root; docs/containers.md)
+	bash .ci/containers.sh
+	bash containers/build.sh all
+
+AIRFLOW_VENV := .venv-airflow
+AIRFLOW_PYTHON ?= 3.11
+
+airflow-venv: $(AIRFLOW_VENV)/.synced  ## Airflow 3 + providers in its own venv, exactly airflow/requirements.lock
+
+# rebuilt only when the lock or floe-core's metadata changes (uv's cache makes a rebuild fast)
+$(AIRFLOW_VENV)/.synced: airflow/requirements.lock packages/floe-core/pyproject.toml | $(UV)
+	test -x $(AIRFLOW_VENV)/bin/python || $(UV) venv --quiet --python $(AIRFLOW_PYTHON) $(AIRFLOW_VENV)
+	$(UV) pip sync --quiet --python $(AIRFLOW_VENV)/bin/python airflow/requirements.lock
+	touch $@
+
+airflow-lock: $(UV)  ## re-resolve airflow/requirements.lock from airflow/requirements.in (PyPI only)
+	$(UV) pip compile --quiet --python-version $(AIRFLOW_PYTHON) --python-platform x86_64-manylinux_2_28 \
+	  airflow/requirements.in -o airflow/requirements.lock
 
 clean:
 	rm -rf demo/.floe .pytest_cache .mypy_cache .ruff_cache

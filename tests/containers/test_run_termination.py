@@ -1,0 +1,83 @@
+"""A Dagster run terminated from the UI's API (GraphQL `terminateRun`, under a real `dagster dev`: run
+launcher, run worker, multiprocess executor) stops and removes the container of its running step: the
+wrapper pattern (container_jobs.wrapped_container_op) receives the interrupt Dagster delivers to the step
+process, stops the container with SIGTERM and a grace period, and removes it."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from container_jobs import ContainerConfig, run_config
+from docker.models.containers import Container
+from floe_containers import JOB, REPO, ContainerRuntime
+
+sys.path.insert(0, str(REPO / "tests" / "orchestration"))
+from dev_server import DevServer, dagster_dev
+
+pytestmark = [pytest.mark.containers, pytest.mark.slow]
+
+REPOSITORIES = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
+LAUNCH = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+TERMINATE = """mutation($id: String!) { terminateRun(runId: $id) {
+  __typename ... on TerminateRunFailure { message } ... on PythonError { message } } }"""
+STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+
+
+def launch(dev: DevServer, job: str, config: dict[str, Any]) -> str:
+    repos = dev.wait_for(
+        "the code location", lambda: dev.graphql(REPOSITORIES)["repositoriesOrError"]["nodes"] or None, 120
+    )
+    selector = {"repositoryLocationName": repos[0]["location"]["name"], "repositoryName": repos[0]["name"]}
+    launched = dev.graphql(LAUNCH, {"p": {"selector": {**selector, "jobName": job}, "runConfigData": config}})
+    assert launched["launchRun"]["__typename"] == "LaunchRunSuccess", launched
+    run_id: str = launched["launchRun"]["run"]["runId"]
+    return run_id
+
+
+def test_terminated_run_stops_and_removes_the_container(
+    runtime: ContainerRuntime,
+    busybox_image: str,
+    tmp_path: Path,
+    label: dict[str, str],
+    labelled: Callable[[], list[Container]],
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    config = ContainerConfig(
+        image=busybox_image,
+        command=[JOB],
+        env={"FLOE_JOB_SLEEP": "600", "FLOE_JOB_OUT": "/out"},
+        labels=label,
+        volumes={str(out): "/out"},
+    )
+    project = Path(__file__).parent
+    with dagster_dev(project, "container_jobs.py", tmp_path / "home", runtime.env()) as dev:
+        run_id = launch(dev, "wrapped_job", run_config("wrapped_container_op", config))
+
+        def running() -> Container | None:
+            return next((c for c in labelled() if c.status == "running" and b"started" in c.logs()), None)
+
+        dev.wait_for("the step's container to run", running, 180)
+        terminated = dev.graphql(TERMINATE, {"id": run_id})["terminateRun"]
+        assert terminated["__typename"] == "TerminateRunSuccess", terminated
+
+        def final_status() -> str | None:
+            status: str = dev.graphql(STATUS, {"id": run_id})["runOrError"]["status"]
+            return status if status in {"CANCELED", "FAILURE", "SUCCESS"} else None
+
+        assert dev.wait_for("the run to end", final_status, 120) == "CANCELED"
+        # the step's cleanup runs before its process exits; the run is CANCELED once that process is gone
+        deadline = time.monotonic() + 60
+        while labelled() and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+    assert labelled() == []
+    (result,) = [json.loads(p.read_text()) for p in out.glob("*.json")]
+    assert (result["exit"], result["signal"]) == (143, "TERM")  # a graceful stop, not a kill
