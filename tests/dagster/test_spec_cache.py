@@ -86,11 +86,15 @@ def test_later_loads_read_the_cache_and_never_parse_the_manifest(
 ) -> None:
     artifacts = compiled("shop")
     cache = spec_cache.cache_path(_manifest_path(artifacts))
-    assert not cache.exists()
+    assert cache.is_file()  # written by `floe compile`
+    after_compile = json.loads(_python(tmp_path, LOAD, str(artifacts)))
+    assert after_compile["manifests_parsed"] == 0  # even the first load after compile
+    cache.unlink()  # e.g. a project compiled by an older floe: the first load builds and writes it
 
     first = json.loads(_python(tmp_path, LOAD, str(artifacts)))
-    assert cache.is_file()  # written by the first load after `floe compile`
+    assert cache.is_file()
     assert first["manifests_parsed"] == 1
+    assert first == {**after_compile, "manifests_parsed": 1}
 
     second = json.loads(_python(tmp_path, LOAD, str(artifacts)))
     assert second["manifests_parsed"] == 0  # not even for the webserver's snapshot
@@ -168,7 +172,9 @@ def test_an_unwritable_cache_location_only_costs_the_rebuild(
     compiled: Callable[[str], Path], tmp_path: Path
 ) -> None:
     artifacts = compiled("shop")
-    spec_cache.cache_path(_manifest_path(artifacts)).mkdir()  # a folder where the file would go
+    cache = spec_cache.cache_path(_manifest_path(artifacts))
+    cache.unlink()  # written by `floe compile`
+    cache.mkdir()  # a folder where the file would go
     loaded = json.loads(_python(tmp_path, LOAD, str(artifacts)))
     assert "stg_customers" in loaded["dbt_assets"] and loaded["manifests_parsed"] == 1
 
@@ -188,6 +194,7 @@ def test_specs_that_do_not_survive_the_round_trip_are_not_cached(
     manifest = artifacts.resolve(artifacts.dbt.manifest_path)  # type: ignore[union-attr]
     translator = floe_translator(artifacts)
     project = build_project_specs(manifest, translator)
+    spec_cache.cache_path(manifest).unlink()  # written by `floe compile`
     odd = project.specs[0].merge_attributes(metadata={"odd": odd_value})
     broken = type(project)(
         project_name=project.project_name,

@@ -116,7 +116,7 @@ def test_the_collector_is_paused_while_definitions_build_and_restored_after(
         gc.callbacks.remove(count)
         gc.set_threshold(*thresholds)
         gc.enable()
-    assert unpaused >= 50  # the same build without the pause: the collector runs all along
+    assert unpaused >= 10  # the same build without the pause: the collector runs all along
     assert paused <= 1  # at most one young-generation pass while entering or leaving the pause
     assert after_enabled is enabled_before
     job = build_definitions(artifacts).resolve_job_def("bronze_and_silver")
