@@ -20,6 +20,21 @@ def test_lineage_settings_from_yaml_and_env() -> None:
     assert s is not None and (s.url, s.endpoint, s.namespace) == ("http://m:5000", "api/v1/lineage", "p")
     full = resolve_lineage(LineageConfig(url="http://m:5000/api/v1/lineage"), "p", root, env={})
     assert full is not None and (full.url, full.endpoint) == ("http://m:5000/", "api/v1/lineage")
+    keyed_by_query = resolve_lineage(
+        LineageConfig(), "p", root, env={"OPENLINEAGE_URL": "http://m:5000/api/v1/lineage?api_key=Qk3y"}
+    )
+    assert keyed_by_query is not None
+    assert (keyed_by_query.url, keyed_by_query.endpoint) == ("http://m:5000/", "api/v1/lineage?api_key=Qk3y")
+    assert "Qk3y" not in keyed_by_query.target_label
+    host_only = resolve_lineage(LineageConfig(url="http://m:5000?api_key=Qk3y"), "p", root, env={})
+    assert host_only is not None and host_only.endpoint == "api/v1/lineage?api_key=Qk3y"
+    own_endpoint = resolve_lineage(
+        LineageConfig(url="http://m:5000/x?k=1", endpoint="events"), "p", root, env={}
+    )
+    assert own_endpoint is not None and (own_endpoint.url, own_endpoint.endpoint) == (
+        "http://m:5000/x",
+        "events?k=1",
+    )
     yaml_wins = resolve_lineage(
         LineageConfig(url="http://a:1", namespace="ns"), "p", root, env={"OPENLINEAGE_URL": "http://b:2"}
     )
@@ -101,3 +116,43 @@ def test_wrapping_preserves_the_asset_definition_and_runs_inside_the_hook() -> N
     result = materialize([wrapped, thing_check], partition_key="b", selection=[thing.key])
     assert result.success
     assert calls == ["before", "body b", "after"]
+
+
+def test_a_query_string_on_the_lineage_url_reaches_the_endpoint() -> None:
+    """OPENLINEAGE_URL=.../api/v1/lineage?api_key=... : the key is how some backends authenticate (issue 16.4)."""
+    import uuid
+    from datetime import UTC, datetime
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from floe_dagster.observability.lineage.transports import build_transport
+    from openlineage.client.event_v2 import Job, Run, RunEvent, RunState
+
+    paths: list[str] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            paths.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/api/v1/lineage?api_key=Qk3y"
+        settings = resolve_lineage(LineageConfig(), "p", Path("/proj"), env={"OPENLINEAGE_URL": url})
+        assert settings is not None
+        event = RunEvent(
+            eventType=RunState.START,
+            eventTime=datetime.now(UTC).isoformat(),
+            run=Run(runId=str(uuid.uuid4())),
+            job=Job(namespace="p", name="j"),
+            producer="https://example.com/floe",
+        )
+        build_transport(settings).emit(event)
+    finally:
+        server.shutdown()
+    assert paths == ["/api/v1/lineage?api_key=Qk3y"]

@@ -41,7 +41,8 @@ class LineageSettings:
             parts = urlsplit(self.url)
             host = parts.hostname or ""
             port = f":{parts.port}" if parts.port else ""
-            return f"{parts.scheme}://{host}{port}/{self.endpoint.lstrip('/')}"
+            path = self.endpoint.split("?", 1)[0].lstrip("/")
+            return f"{parts.scheme}://{host}{port}/{path}"
         if self.transport == "file":
             return f"file {self.file_path}"
         return "console"
@@ -56,8 +57,8 @@ def resolve_lineage(
         return None
     url = config.url or env.get("OPENLINEAGE_URL") or None
     endpoint = config.endpoint or env.get("OPENLINEAGE_ENDPOINT") or DEFAULT_ENDPOINT
-    if url and config.endpoint is None:
-        url, endpoint = _split_full_url(url, endpoint)
+    if url:
+        url, endpoint = _split_full_url(url, endpoint, path_is_endpoint=config.endpoint is None)
     file_path = (project_root / config.file_path).resolve() if config.file_path else None
     if config.transport == "http" and not url:
         return None
@@ -77,11 +78,18 @@ def resolve_lineage(
     )
 
 
-def _split_full_url(url: str, endpoint: str) -> tuple[str, str]:
-    """Accept `http://host:5000/api/v1/lineage` as url too: the path becomes the endpoint."""
+def _split_full_url(url: str, endpoint: str, *, path_is_endpoint: bool) -> tuple[str, str]:
+    """Accept `http://host:5000/api/v1/lineage` as url too: the path becomes the endpoint.
+
+    A query string (`?api_key=...`, how some backends authenticate) travels with the endpoint: the client
+    joins url and endpoint with urljoin, which would drop a query left on the url."""
     parts = urlsplit(url)
-    if parts.path.strip("/"):
-        return f"{parts.scheme}://{parts.netloc}/", parts.path.lstrip("/")
+    if path_is_endpoint and parts.path.strip("/"):
+        url, endpoint = f"{parts.scheme}://{parts.netloc}/", parts.path.lstrip("/")
+    elif parts.query:
+        url = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    if parts.query:
+        endpoint = f"{endpoint.split('?', 1)[0]}?{parts.query}"
     return url, endpoint
 
 
