@@ -168,6 +168,52 @@ def test_a_corrupt_cache_file_is_ignored_and_rewritten(compiled: Callable[[str],
     assert again is not None and [s.key for s in again.specs] == [s.key for s in built.specs]
 
 
+class _Planted:
+    """Unpickling this runs a command: what a planted cache file would do to every process loading it."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.mark.parametrize("forged", ["plain pickle", "our header, another key"])
+def test_a_planted_cache_file_runs_no_code_and_is_rebuilt_with_a_warning(
+    compiled: Callable[[str], Path],
+    tmp_path: Path,
+    forged: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pickle
+
+    from floe_dagster.dbt import cache_key
+
+    artifacts = load_artifacts(compiled("shop"))
+    manifest = artifacts.resolve(artifacts.dbt.manifest_path)  # type: ignore[union-attr]
+    translator = floe_translator(artifacts)
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_Planted(marker))
+    if forged == "plain pickle":
+        planted = payload
+    else:
+        signature = cache_key.sign(payload, b"an attacker's key, not this machine's")
+        planted = spec_cache.MAGIC + signature + payload
+    spec_cache.cache_path(manifest).write_bytes(planted)
+
+    with caplog.at_level("WARNING", logger="floe.spec_cache"):
+        assert spec_cache.read(manifest, translator) is None
+    assert not marker.exists()  # nothing was unpickled
+    assert "not signed with this machine's key" in caplog.text
+    built = spec_cache.build_and_cache(manifest, translator, build_project_specs)
+    assert spec_cache.read(manifest, translator) is not None and built.specs
+
+    # the same file is refused by a process holding another key (FLOE_SPEC_CACHE_KEY set for an image)
+    monkeypatch.setenv(cache_key.KEY_ENV, "k" * 40)
+    assert spec_cache.read(manifest, translator) is None
+
+
 def test_an_unwritable_cache_location_only_costs_the_rebuild(
     compiled: Callable[[str], Path], tmp_path: Path
 ) -> None:

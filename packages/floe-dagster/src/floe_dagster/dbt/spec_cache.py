@@ -1,14 +1,16 @@
 """`floe_dagster_specs.pickle`: DbtProjectSpecs on disk, next to the manifest they were derived from.
 
-The file holds a small header, then the specs. It is used only when the header matches: the manifest
+The file holds a magic line, an HMAC of the rest (see floe_dagster.dbt.cache_key: nothing is unpickled
+unless the signature matches a key kept outside the project), then a small header, then the specs. It is used only when the header matches: the manifest
 (size and mtime, else its sha256), the translator's inputs (`FloeDbtTranslator.fingerprint`), the floe
 code that shapes the specs and the installed dagster / dagster-dbt. The two live objects in dbt spec
 metadata (dagster-dbt's manifest holder and the translator) are not stored but re-attached on read.
 
 Why pickle: Dagster's specs are immutable tuples whose constructors validate every field; rebuilding
 5000 of them field by field (or through Dagster's serdes) took 1.2 s, about half of what it saves.
-Restoring the tuples as they were (`tuple.__new__` plus their `__dict__`) takes 0.3 s. The file lives in
-the project's `.floe/` folder, written by floe, and is trusted like the project's own Python code.
+Restoring the tuples as they were (`tuple.__new__` plus their `__dict__`) takes 0.3 s. Because unpickling
+runs code, the file is authenticated before it is read (issue 16.5); an unsigned or tampered file is
+rebuilt and logged at warning level.
 
 It is written atomically and checked before it is written: the specs are read back and compared field by
 field with the ones dagster-dbt built, so anything that does not survive the round trip exactly means no
@@ -33,8 +35,8 @@ from floe_core.errors import FloeError
 from floe_core.fs import atomic_write_bytes
 
 from floe_dagster.compat import DbtManifestWrapper, as_dict
+from floe_dagster.dbt import cache_key, translator
 from floe_dagster.dbt import specs as dbt_specs
-from floe_dagster.dbt import translator
 from floe_dagster.dbt.specs import DbtProjectSpecs, ManifestOnFirstUse
 from floe_dagster.dbt.translator import FloeDbtTranslator
 from floe_dagster.project import RUN_COMPILE
@@ -42,7 +44,8 @@ from floe_dagster.project import RUN_COMPILE
 BuildSpecs = Callable[[Path, FloeDbtTranslator], DbtProjectSpecs]
 
 CACHE_FILENAME = "floe_dagster_specs.pickle"
-FORMAT = 1
+FORMAT = 2
+MAGIC = b"floe-dagster-specs 2 hmac-sha256\n"
 log = logging.getLogger("floe.spec_cache")
 
 _MANIFEST, _TRANSLATOR = "manifest", "translator"
@@ -128,20 +131,47 @@ def read(
     """The cached specs if the cache file belongs to this manifest and translator; None otherwise."""
     path = cache_path(manifest_path)
     try:
-        with path.open("rb") as source:
-            header = pickle.load(source)
-            if header.get("environment") != _environment(translator):
-                return None
-            if not _same_manifest(header["manifest"], manifest_path, stat or _stat(manifest_path)):
-                return None
-            live = {_MANIFEST: ManifestOnFirstUse(manifest_path.resolve()), _TRANSLATOR: translator}
-            specs = _Unpickler(source, live).load()
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except Exception as exc:  # a corrupt or foreign file: rebuild, and say why at debug level
-        log.debug("ignoring %s: %s: %s", path, type(exc).__name__, exc)
+    except OSError as exc:
+        log.warning("ignoring the dbt spec cache %s (%s); building the specs", path, type(exc).__name__)
+        return None
+    payload = _authenticated_payload(data)
+    if payload is None:
+        log.warning(
+            "ignoring the dbt spec cache %s: not signed with this machine's key (%s or %s); building the specs",
+            path,
+            cache_key.KEY_ENV,
+            cache_key.key_file(),
+        )
+        return None
+    try:
+        source = io.BytesIO(payload)
+        header = pickle.load(source)
+        if header.get("environment") != _environment(translator):
+            return None
+        if not _same_manifest(header["manifest"], manifest_path, stat or _stat(manifest_path)):
+            return None
+        live = {_MANIFEST: ManifestOnFirstUse(manifest_path.resolve()), _TRANSLATOR: translator}
+        specs = _Unpickler(source, live).load()
+    except Exception as exc:  # signed by us, yet unreadable (e.g. a changed class): rebuild
+        log.warning("ignoring the dbt spec cache %s: %s; building the specs", path, type(exc).__name__)
         return None
     return specs if isinstance(specs, DbtProjectSpecs) else None
+
+
+def _authenticated_payload(data: bytes) -> bytes | None:
+    """The bytes after the signature when it matches the key; None for anything else (nothing unpickled)."""
+    if not data.startswith(MAGIC):
+        return None
+    signature = data[len(MAGIC) : len(MAGIC) + cache_key.DIGEST_SIZE]
+    payload = data[len(MAGIC) + cache_key.DIGEST_SIZE :]
+    try:
+        key = cache_key.signing_key()
+    except (OSError, FloeError):
+        return None
+    return payload if cache_key.authentic(signature, payload, key) else None
 
 
 class _Unpickler(pickle.Unpickler):
@@ -166,7 +196,9 @@ def write(manifest_path: Path, translator: FloeDbtTranslator, specs: DbtProjectS
             "environment": _environment(translator),
             "manifest": {"size": size, "mtime_ns": mtime_ns, "sha256": _sha256(manifest_path)},
         }
-        atomic_write_bytes(path, pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL) + body)
+        payload = pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL) + body
+        signature = cache_key.sign(payload, cache_key.signing_key())
+        atomic_write_bytes(path, MAGIC + signature + payload)
     except Exception as exc:  # caching never breaks a load: Uncacheable, OSError, anything unforeseen
         log.debug("not caching dbt specs at %s: %s: %s", path, type(exc).__name__, exc)
         return False
