@@ -149,6 +149,11 @@ def test_cli_partitions_and_backfill(tmp_path: Path) -> None:
     assert "tenants: 2 key(s)" in added.stdout
     removed = floe("partitions", "remove", "tenants", "acme", cwd=tmp_path, env=env)
     assert removed.stdout.splitlines()[0] == "globex"
+    hostile = floe("partitions", "add", "tenants", "ok", "x'; drop table t; --", cwd=tmp_path, env=env)
+    assert hostile.returncode == 1 and "Traceback" not in hostile.stderr
+    assert 'refused key(s) "x\'; drop table t; --"' in hostile.stderr
+    listed = floe("partitions", "list", "tenants", cwd=tmp_path, env=env)
+    assert listed.stdout.splitlines() == ["globex", "tenants: 1 key(s)"]  # nothing of the refused call added
     static = floe("partitions", "add", "daily", "x", cwd=tmp_path, env=env)
     assert static.returncode == 1 and "not dynamic" in static.stderr and "Traceback" not in static.stderr
     done = floe("backfill", "history", cwd=tmp_path, env=env)

@@ -14,6 +14,8 @@ from typing import Any
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import FloeError
+from floe_core.partition_keys import SAFE_KEY_PATTERN, check_partition_keys
+from floe_core.spec.orchestration.partitions import DynamicPartitions
 
 from floe_dagster.orchestration.backfill_submit import DEFAULT_DAGSTER_URL
 from floe_dagster.orchestration.backfills import BatchResult, backfill_plan, run_backfill
@@ -37,6 +39,11 @@ def _instance() -> DagsterInstance:
             "DAGSTER_HOME is not set: point it at the Dagster instance folder (as for `dagster dev`)"
         )
     return DagsterInstance.get()
+
+
+def _key_pattern(artifacts: CompiledArtifacts, name: str) -> str:
+    entry = artifacts.spec.orchestration.partitions.get(name)
+    return entry.key_pattern if isinstance(entry, DynamicPartitions) else SAFE_KEY_PATTERN
 
 
 def register_partitions(subparsers: Any) -> None:
@@ -66,6 +73,7 @@ def partitions_command(args: argparse.Namespace) -> int:
     instance = _instance() if isinstance(pdef, DynamicPartitionsDefinition) else None
     if args.action == "add":
         assert instance is not None
+        check_partition_keys(args.name, args.keys, _key_pattern(artifacts, args.name))
         existing = set(instance.get_dynamic_partitions(args.name))
         instance.add_dynamic_partitions(args.name, [k for k in args.keys if k not in existing])
     elif args.action == "remove":

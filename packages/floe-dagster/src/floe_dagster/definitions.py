@@ -18,6 +18,7 @@ from floe_dagster.dbt.load import project_specs
 from floe_dagster.gc_pause import collector_paused
 from floe_dagster.observability import Observability
 from floe_dagster.orchestration.build import build_orchestration
+from floe_dagster.orchestration.partitions import dynamic_key_patterns
 from floe_dagster.orchestration.plan import plan_orchestration
 from floe_dagster.project import caller_file, find_artifacts, load_artifacts, spec_file
 from floe_dagster.resources import build_resources
@@ -45,7 +46,8 @@ def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
         reject_duplicates(modules.origins, dbt.origins())
 
     plan = plan_orchestration(spec.orchestration, modules.assets, modules.external, dbt)
-    builder = DbtAssetsBuilder(dbt, observer) if dbt is not None else None
+    key_patterns = dynamic_key_patterns(spec.orchestration)
+    builder = DbtAssetsBuilder(dbt, observer, key_patterns) if dbt is not None else None
     dbt_assets = builder.build(plan.dbt_slices) if builder is not None else []
     python = observer.wrap_assets(plan.python_assets)
     resources = build_resources(artifacts)

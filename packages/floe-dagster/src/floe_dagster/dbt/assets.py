@@ -14,7 +14,7 @@ dbt op (orchestration.job_scope).
 # No `from __future__ import annotations`: Dagster inspects the compute function's `context` annotation
 # at definition time and needs the real class, not a string.
 import re
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,9 +78,12 @@ def _same(a: PartitionsDefinition | None, b: PartitionsDefinition | None) -> boo
 class DbtAssetsBuilder:
     """Builds the dbt multi-assets of one dbt project, observed by `observer`."""
 
-    def __init__(self, project: DbtProjectSpecs, observer: Observability) -> None:
+    def __init__(
+        self, project: DbtProjectSpecs, observer: Observability, key_patterns: Mapping[str, str] | None = None
+    ) -> None:
         self.project = project
         self.observer = observer
+        self.key_patterns = dict(key_patterns or {})  # dynamic partitions name -> safe key pattern
         self.base_name = "dbt_" + re.sub(r"[^A-Za-z0-9_]", "_", project.project_name or "project")
 
     def build(self, slices: Sequence[DbtSlice]) -> list[AssetsDefinition]:
@@ -120,7 +123,7 @@ class DbtAssetsBuilder:
     ) -> AssetsDefinition:
         """What dagster-dbt's `@dbt_assets` builds, from specs floe already has: the same multi-asset
         arguments, op tags and backfill policy. `checks` defaults to the project's checks on `specs`."""
-        project, observer = self.project, self.observer
+        project, observer, key_patterns = self.project, self.observer, self.key_patterns
         keys = {s.key for s in specs}
         if checks is None:
             checks = [c for c in project.check_specs if c.asset_key in keys]
@@ -142,7 +145,7 @@ class DbtAssetsBuilder:
         )
         def _dbt_build(context: AssetExecutionContext) -> Iterator[Any]:
             dbt: DbtCliResource = getattr(context.resources, DBT_RESOURCE_KEY)
-            invocation = dbt.cli(build_args(context), context=context)
+            invocation = dbt.cli(build_args(context, key_patterns), context=context)
             yield from observer.observe_dbt(context, invocation)
 
         return _dbt_build

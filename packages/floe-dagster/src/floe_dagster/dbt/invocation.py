@@ -3,18 +3,48 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dagster import AssetExecutionContext, PartitionsDefinition, TimeWindowPartitionsDefinition
+from dagster import (
+    AssetExecutionContext,
+    DynamicPartitionsDefinition,
+    MultiPartitionKey,
+    MultiPartitionsDefinition,
+    PartitionsDefinition,
+    TimeWindowPartitionsDefinition,
+)
+from floe_core.partition_keys import SAFE_KEY_PATTERN, check_partition_keys
 
 from floe_dagster.compat import get_manifest_and_translator_from_dbt_assets
 from floe_dagster.keys import dbt_unique_id
 
 
-def build_args(context: AssetExecutionContext) -> list[str]:
-    """`dbt build` with the step's partition and without the tests of assets it does not materialize."""
+def build_args(context: AssetExecutionContext, key_patterns: Mapping[str, str] | None = None) -> list[str]:
+    """`dbt build` with the step's partition and without the tests of assets it does not materialize.
+
+    `key_patterns`: dynamic partitions name -> the pattern its keys must match (floe_core.partition_keys);
+    a key from outside that does not match never reaches dbt."""
+    check_dynamic_keys(context, key_patterns or {})
     return ["build", *partition_vars_args(context), *unselected_checks_excluded(context)]
+
+
+def check_dynamic_keys(context: AssetExecutionContext, key_patterns: Mapping[str, str]) -> None:
+    """FloeError when the step's key of a dynamic partitions definition (alone or as a dimension) is not of
+    its safe alphabet: such keys are added from the UI or CLI and reach SQL through --vars."""
+    if not context.has_partition_key:
+        return
+    pdef = context.assets_def.partitions_def
+    key = context.partition_key
+    if isinstance(pdef, DynamicPartitionsDefinition) and pdef.name:
+        check_partition_keys(pdef.name, [key], key_patterns.get(pdef.name, SAFE_KEY_PATTERN))
+    elif isinstance(pdef, MultiPartitionsDefinition) and isinstance(key, MultiPartitionKey):
+        by_dimension = key.keys_by_dimension
+        for dimension in pdef.partitions_defs:
+            inner = dimension.partitions_def
+            if isinstance(inner, DynamicPartitionsDefinition) and inner.name:
+                pattern = key_patterns.get(inner.name, SAFE_KEY_PATTERN)
+                check_partition_keys(inner.name, [by_dimension[dimension.name]], pattern)
 
 
 def unselected_checks_excluded(context: AssetExecutionContext) -> list[str]:

@@ -70,3 +70,8 @@ def _parse(value: str, fmt: str) -> str:
 
 def dynamic_names(partitions: Mapping[str, PartitionsDefinition]) -> list[str]:
     return sorted(n for n, p in partitions.items() if isinstance(p, DynamicPartitionsDefinition))
+
+
+def dynamic_key_patterns(config: OrchestrationConfig) -> dict[str, str]:
+    """Dynamic partitions name -> the pattern its keys must match before they reach dbt (partition_keys)."""
+    return {name: p.key_pattern for name, p in config.partitions.items() if isinstance(p, DynamicPartitions)}

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from floe_core.partition_keys import SAFE_KEY_PATTERN, compile_key_pattern
 from floe_core.spec.base import FloeModel
 from floe_core.spec.orchestration._common import Cron, Timezone
 
@@ -149,6 +150,16 @@ class DynamicPartitions(FloeModel):
     """Keys added at run time (`floe partitions add <name> <keys>`); the entry's name is the Dagster name."""
 
     type: Literal["dynamic"]
+    key_pattern: str = Field(
+        default=SAFE_KEY_PATTERN,
+        description="regular expression every key must match as a whole (floe_core.partition_keys)",
+    )
+
+    @field_validator("key_pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str) -> str:
+        compile_key_pattern(value)
+        return value
 
 
 PartitionsConfig = Annotated[
