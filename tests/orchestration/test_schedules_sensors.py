@@ -72,6 +72,16 @@ def test_all_selector_requests_every_static_partition_and_disabled_is_stopped(
     assert sorted(r.partition_key or "" for r in requests) == ["apac", "eu", "us"]
     assert len({r.run_key for r in requests}) == 3
 
+    # a later tick launches only what the schedule never launched (issue 16.11): runs as the daemon makes them
+    job = defs.resolve_job_def("regional")
+    for key in ("eu", "us"):
+        assert job.execute_in_process(instance=instance, partition_key=key, tags=requests[0].tags).success
+    with build_schedule_context(
+        instance, repository_def=defs.get_repository_def(), scheduled_execution_time=datetime(2024, 5, 2, 3)
+    ) as context:
+        later = schedule.evaluate_tick(context)
+    assert [r.partition_key for r in later.run_requests or []] == ["apac"]
+
 
 def test_unpartitioned_schedule_requests_one_run(tmp_path: Path, instance: DagsterInstance) -> None:
     defs = project_defs(tmp_path, PIPELINE)

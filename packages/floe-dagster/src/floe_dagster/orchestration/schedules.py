@@ -2,7 +2,8 @@
 
 Partitioned jobs: `partition_selector: latest` requests the last complete partition at the tick (for a
 multi partition: every key of the latest time window); `all` requests every partition existing at the
-tick, each with run_key `<schedule>:<key>` so Dagster never launches one partition twice for a schedule.
+tick that this schedule has not launched before (Dagster de-duplicates run keys within one tick only, so a
+daily `all` schedule over years of partitions would otherwise launch them all again at every tick).
 
 Automation conditions win over schedules (FR-040): the schedule's run requests exclude the assets an
 asset rule automates; when nothing is left, the schedule is created STOPPED. Both cases are logged at load
@@ -22,6 +23,7 @@ from dagster import (
     MultiPartitionsDefinition,
     PartitionsDefinition,
     RunRequest,
+    RunsFilter,
     ScheduleDefinition,
     ScheduleEvaluationContext,
     SkipReason,
@@ -35,6 +37,7 @@ from floe_dagster.orchestration.jobs import BuiltJob
 
 log = get_logger("floe.schedules")
 FLOE_SCHEDULE_TAG = "floe/schedule"
+PARTITION_TAG = "dagster/partition"  # the tag Dagster puts on every partitioned run (documented tag name)
 
 
 def build_schedules(
@@ -77,6 +80,14 @@ def build_schedule(
         keys = list(partition_keys(built.partitions_def, spec.partition_selector, tick, context.instance))
         if not keys:
             yield SkipReason(f"no {spec.partition_selector} partition exists yet at {tick.isoformat()}")
+            return
+        if spec.partition_selector == "all":
+            launched = launched_partitions(context.instance, name)
+            keys = [k for k in keys if k not in launched]
+            if not keys:
+                yield SkipReason(
+                    f"every partition existing at {tick.isoformat()} was launched by {name} before"
+                )
         for key in keys:
             yield RunRequest(run_key=f"{name}:{key}", partition_key=key, tags=tags, asset_selection=selection)
 
@@ -89,6 +100,13 @@ def build_schedule(
         default_status=status,
         description=spec.description or f"runs job {spec.job} on '{spec.cron}' ({spec.timezone})",
     )
+
+
+def launched_partitions(instance: DagsterInstance, schedule: str) -> set[str]:
+    """Partition keys of the runs this schedule launched (any status: `all` launches each partition once;
+    re-running a failed one is a backfill's or a person's decision)."""
+    records = instance.get_run_records(RunsFilter(tags={FLOE_SCHEDULE_TAG: schedule}))
+    return {key for r in records if (key := r.dagster_run.tags.get(PARTITION_TAG))}
 
 
 def partition_keys(
