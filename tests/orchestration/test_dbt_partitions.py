@@ -141,7 +141,7 @@ def test_cli_backfill_of_121_days_runs_batches_with_the_right_rows(project: Path
         "[5/5] 2024-04-10..2024-04-30",
     ]
     assert all(": SUCCESS (run " in line for line in lines)
-    assert "backfill history: 121 partition(s) in 5 run(s), 0 failed" in done.stdout
+    assert "backfill history: 121 partition(s): 5 run(s), 0 failed" in done.stdout
 
     db = database(defs_of(project))
     expected = [

@@ -56,7 +56,7 @@ def test_one_partition_then_the_quarter_backfill(demo: Path, tmp_path: Path) -> 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "[1/3] 2024-01-01..2024-01-31: SUCCESS" in done.stdout
     assert "[3/3] 2024-03-03..2024-03-31: SUCCESS" in done.stdout
-    assert "backfill q1_2024: 91 partition(s) in 3 run(s), 0 failed" in done.stdout
+    assert "backfill q1_2024: 91 partition(s): 3 run(s), 0 failed" in done.stdout
     fct, bronze = per_day(db)
     assert len(fct) == 91 and fct == bronze  # every day once, matching its bronze rows
     assert (fct[0][0], fct[-1][0]) == (date(2024, 1, 1), date(2024, 3, 31))

@@ -107,6 +107,22 @@ def test_dynamic_backfill_needs_keys_in_the_instance(tmp_path: Path, instance: D
     assert run_backfill(defs, load_config(tmp_path), "tenants_all", instance).ok
 
 
+def test_runs_made_for_a_submitted_backfill_count_as_done(tmp_path: Path, instance: DagsterInstance) -> None:
+    """The daemon's runs of `floe backfill --submit` carry floe/backfill and Dagster's own partition tags, not
+    floe's batch labels: the in-process path still sees their partitions as done (issue 16.12)."""
+    defs = daily_defs(tmp_path)
+    job = defs.resolve_job_def("daily_pipeline")
+    daemon_like = {BACKFILL_TAG: "few", "dagster/backfill": "abcdefgh"}
+    assert job.execute_in_process(instance=instance, partition_key="2024-02-01", tags=daemon_like).success
+    assert job.execute_in_process(instance=instance, partition_key="2024-02-02", tags=daemon_like).success
+    report = run_backfill(defs, load_config(tmp_path), "few", instance)
+    assert [(r.keys, r.status) for r in report.results] == [
+        (["2024-02-01", "2024-02-02"], "SKIPPED"),
+        (["2024-02-05"], "SUCCESS"),
+    ]
+    assert report.summary() == "backfill few: 3 partition(s): 1 run(s), 1 batch(es) already done, 0 failed"
+
+
 def test_ops_job_applies_its_parameters(tmp_path: Path, instance: DagsterInstance) -> None:
     defs = daily_defs(tmp_path)
     daily = defs.resolve_job_def("daily_pipeline")
@@ -159,7 +175,12 @@ def test_cli_partitions_and_backfill(tmp_path: Path) -> None:
     done = floe("backfill", "history", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "[2/2] 2024-01-06..2024-01-10: SUCCESS" in done.stdout
-    assert "backfill history: 10 partition(s) in 2 run(s), 0 failed" in done.stdout
+    assert "backfill history: 10 partition(s): 2 run(s), 0 failed" in done.stdout
+    assert "DEBUG" not in done.stdout and "STEP_SUCCESS" not in done.stdout  # the event stream is in the UI
+    again = floe("backfill", "history", cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "[1/2] 2024-01-01..2024-01-05: SKIPPED (already succeeded)" in again.stdout
+    assert "backfill history: 10 partition(s): 0 run(s), 2 batch(es) already done, 0 failed" in again.stdout
     with DagsterInstance.from_config(str(home)) as inst:
         assert len(inst.get_run_records(RunsFilter(tags={BACKFILL_TAG: "history"}))) == 2
     unknown = floe("backfill", "nope", cwd=tmp_path, env=env)

@@ -107,6 +107,12 @@ def register_backfill(subparsers: Any) -> None:
         default=os.environ.get("DAGSTER_URL", DEFAULT_DAGSTER_URL),
         help=f"the Dagster webserver for --submit (default: $DAGSTER_URL or {DEFAULT_DAGSTER_URL})",
     )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print the runs' INFO events too (default: warnings only)",
+    )
     parser.set_defaults(func=backfill_command)
 
 
@@ -130,10 +136,16 @@ def backfill_command(args: argparse.Namespace) -> int:
 
     def progress(i: int, n: int, result: BatchResult) -> None:
         keys = result.keys[0] if len(result.keys) == 1 else f"{result.keys[0]}..{result.keys[-1]}"
-        print(f"[{i}/{n}] {keys}: {result.status} (run {result.run_id})", flush=True)
+        run = f" (run {result.run_id})" if result.run_id else " (already succeeded)"
+        print(f"[{i}/{n}] {keys}: {result.status}{run}", flush=True)
 
-    report = run_backfill(defs, artifacts.spec.orchestration, args.name, instance, progress=progress)
-    failed = [r for r in report.results if r.status == "FAILURE"]
-    total = sum(len(r.keys) for r in report.results)
-    print(f"backfill {args.name}: {total} partition(s) in {len(report.results)} run(s), {len(failed)} failed")
+    report = run_backfill(
+        defs,
+        artifacts.spec.orchestration,
+        args.name,
+        instance,
+        progress=progress,
+        log_level="INFO" if args.verbose else "WARNING",
+    )
+    print(report.summary())
     return 0 if report.ok else 1

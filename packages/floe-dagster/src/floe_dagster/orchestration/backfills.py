@@ -3,8 +3,10 @@
 A backfill runs in batches of `batch_size` consecutive partitions: one run per batch, a single-partition
 run when the batch has one key, else a partition-range run (Dagster's range tags; floe's dbt assets pass
 the whole window to dbt as floe_partition_start/end). Runs execute in-process against the Dagster instance
-($DAGSTER_HOME), so they appear in the UI, tagged `floe/backfill=<name>`; a batch that already succeeded
-for this backfill is skipped, so re-running `floe backfill <name>` resumes after a failure.
+($DAGSTER_HOME), so they appear in the UI, tagged `floe/backfill=<name>`; a batch whose partitions all
+succeeded in runs of this backfill is skipped — runs of earlier `floe backfill <name>` calls and runs the
+daemon made for `floe backfill <name> --submit` alike — so re-running it resumes after a failure. The runs
+log at WARNING to the console unless asked for more: Dagster's DEBUG event stream is in the UI.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from floe_dagster.compat import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_R
 from floe_dagster.orchestration.jobs import BatchJobPlan
 
 BACKFILL_TAG = "floe/backfill"
+PARTITION_TAG = "dagster/partition"  # the tag Dagster puts on every single-partition run
 BATCH_TAG = "floe/backfill_batch"
 
 
@@ -105,7 +108,7 @@ def batches(
 class BatchResult:
     keys: list[str]
     status: str  # SUCCESS, FAILURE, SKIPPED (already succeeded)
-    run_id: str | None = None
+    run_id: str | None = None  # None for SKIPPED: the partitions may have succeeded over several runs
 
 
 @dataclass
@@ -116,6 +119,16 @@ class BackfillReport:
     @property
     def ok(self) -> bool:
         return all(r.status != "FAILURE" for r in self.results)
+
+    def summary(self) -> str:
+        ran = [r for r in self.results if r.status != "SKIPPED"]
+        failed = [r for r in ran if r.status == "FAILURE"]
+        skipped = len(self.results) - len(ran)
+        partitions = sum(len(r.keys) for r in self.results)
+        done = f", {skipped} batch(es) already done" if skipped else ""
+        return (
+            f"backfill {self.name}: {partitions} partition(s): {len(ran)} run(s){done}, {len(failed)} failed"
+        )
 
 
 @dataclass(frozen=True)
@@ -156,29 +169,51 @@ def run_backfill(
     instance: DagsterInstance,
     *,
     progress: Callable[[int, int, BatchResult], None] = lambda i, n, r: None,
+    log_level: str = "WARNING",
 ) -> BackfillReport:
     """Run every batch of backfill `name` on `instance` (in order), skipping batches already done."""
     plan = backfill_plan(defs, config, name, instance)
     todo = batches(plan.keys, plan.spec.batch_size, plan.partitions_def, instance)
+    succeeded = succeeded_partitions(instance, name, plan.partitions_def)
     report = BackfillReport(name)
     for i, batch in enumerate(todo, start=1):
-        result = _run_batch(plan.job, name, batch, instance)
+        if succeeded.issuperset(batch):
+            result = BatchResult(batch, "SKIPPED")
+        else:
+            result = _run_batch(plan.job, name, batch, instance, log_level)
         report.results.append(result)
         progress(i, len(todo), result)
     return report
 
 
-def _run_batch(job_def: JobDefinition, name: str, batch: list[str], instance: DagsterInstance) -> BatchResult:
-    label = batch[0] if len(batch) == 1 else f"{batch[0]}...{batch[-1]}"
-    done = instance.get_run_records(
-        RunsFilter(tags={BACKFILL_TAG: name, BATCH_TAG: label}, statuses=[DagsterRunStatus.SUCCESS]), limit=1
+def succeeded_partitions(instance: DagsterInstance, name: str, pdef: PartitionsDefinition) -> set[str]:
+    """Partition keys covered by successful runs tagged `floe/backfill=<name>`: single-partition runs and
+    partition-range runs (floe's batches, or the daemon's runs of a submitted backfill)."""
+    order = pdef.get_partition_keys(dynamic_partitions_store=instance)
+    index = {key: i for i, key in enumerate(order)}
+    done: set[str] = set()
+    records = instance.get_run_records(
+        RunsFilter(tags={BACKFILL_TAG: name}, statuses=[DagsterRunStatus.SUCCESS])
     )
-    if done:
-        return BatchResult(batch, "SKIPPED", done[0].dagster_run.run_id)
+    for record in records:
+        tags = record.dagster_run.tags
+        if key := tags.get(PARTITION_TAG):
+            done.add(key)
+        start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
+        if start in index and end in index:
+            done.update(order[index[start] : index[end] + 1])
+    return done
+
+
+def _run_batch(
+    job_def: JobDefinition, name: str, batch: list[str], instance: DagsterInstance, log_level: str
+) -> BatchResult:
+    label = batch[0] if len(batch) == 1 else f"{batch[0]}...{batch[-1]}"
     tags = {BACKFILL_TAG: name, BATCH_TAG: label}
     if len(batch) > 1:
         tags |= {ASSET_PARTITION_RANGE_START_TAG: batch[0], ASSET_PARTITION_RANGE_END_TAG: batch[-1]}
     result = job_def.execute_in_process(
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
         partition_key=batch[0] if len(batch) == 1 else None,
         tags=tags,
