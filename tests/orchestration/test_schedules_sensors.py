@@ -165,7 +165,7 @@ def fragile() -> None:
 def test_run_failure_posts_to_webhook_and_launches_job(tmp_path: Path, instance: DagsterInstance) -> None:
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/hook"
+    url = f"http://127.0.0.1:{server.server_port}/hook?token=S3cr3tT0k"
     try:
         defs = project_defs(
             tmp_path,
@@ -176,18 +176,19 @@ jobs:
 sensors:
   on_failure: {{type: run_status, watch: [fragile_job], statuses: [FAILURE], job: cleanup, webhook: "{url}"}}
   dead_hook:
-    {{type: run_status, watch: [fragile_job], webhook: "http://127.0.0.1:9/none", webhook_timeout_seconds: 1}}
+    {{type: run_status, watch: [fragile_job], webhook: "http://127.0.0.1:9/none?token=S3cr3tT0k", webhook_timeout_seconds: 1}}
 """,
             FAILING,
         )
         result = defs.resolve_job_def("fragile_job").execute_in_process(
-            instance=instance, raise_on_error=False
+            instance=instance, raise_on_error=False, tags={".dagster/grpc_info": '{"host": "localhost"}'}
         )
         assert not result.success
         run = instance.get_run_by_id(result.run_id)
         failure = instance.all_logs(result.run_id, of_type=DagsterEventType.RUN_FAILURE)[0].dagster_event
         assert run is not None and failure is not None
-        for name in ("on_failure", "dead_hook"):
+        said: dict[str, list[str]] = {}
+        for name in ("on_failure", "dead_hook", "dead_hook"):
             sensor = defs.resolve_sensor_def(name)
             context = build_run_status_sensor_context(
                 sensor_name=name, dagster_instance=instance, dagster_run=run, dagster_event=failure
@@ -195,9 +196,19 @@ sensors:
             out = sensor(context)
             if name == "on_failure":
                 assert isinstance(out, RunRequest) and out.run_key == f"{result.run_id}:FAILURE"
+            else:
+                said.setdefault(name, []).append(out.skip_message)  # type: ignore[union-attr]
         assert len(_Receiver.received) == 1
-        assert _Receiver.received[0]["run_id"] == result.run_id
-        assert _Receiver.received[0]["status"] == "FAILURE"
+        payload = _Receiver.received[0]
+        assert payload["run_id"] == result.run_id and payload["status"] == "FAILURE"
+        assert any("disk full" in e for e in payload["errors"])  # the exception's text, not just "failed"
+        assert not [k for k in payload["tags"] if k.startswith(".dagster")]  # code server host and socket
+        # issue 16.2/16.13: the tick message says what happened, without the URL's query; the second run in
+        # the same cooldown does not wait for the dead endpoint's timeout again
+        first, second = said["dead_hook"]
+        assert "webhook http://127.0.0.1:9/none (query hidden) failed (" in first and "notified" not in first
+        assert "skipped: it failed less than" in second
+        assert "S3cr3tT0k" not in first + second
     finally:
         server.shutdown()
 

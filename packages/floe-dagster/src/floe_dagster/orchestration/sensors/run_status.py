@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dagster import (
+    DagsterEventType,
     DagsterRunStatus,
     RunRequest,
     RunStatusSensorContext,
@@ -48,18 +49,21 @@ def run_status_sensors(
 def _react(sensor_name: str, spec: RunStatusSensor, status: str) -> Callable[[RunStatusSensorContext], Any]:
     def react(context: RunStatusSensorContext) -> RunRequest | SkipReason:
         run = context.dagster_run
+        said = ""
         if spec.webhook:
-            notify(
-                spec.webhook, spec.webhook_timeout_seconds, _payload(sensor_name, status, context), context
-            )
+            payload = _payload(sensor_name, status, context)
+            said = notify(spec.webhook, spec.webhook_timeout_seconds, payload, context).describe(spec.webhook)
         if spec.job:
             return RunRequest(
                 run_key=f"{run.run_id}:{status}",
                 tags={FLOE_SENSOR_TAG: sensor_name, "floe/triggered_by": run.run_id},
             )
-        return SkipReason(f"notified {spec.webhook} of run {run.run_id} ({status})")
+        return SkipReason(f"run {run.run_id} ({status}): {said}")
 
     return react
+
+
+MAX_ERROR_CHARS = 2000
 
 
 def _payload(sensor_name: str, status: str, context: RunStatusSensorContext) -> dict[str, Any]:
@@ -71,5 +75,33 @@ def _payload(sensor_name: str, status: str, context: RunStatusSensorContext) -> 
         "job": run.job_name,
         "run_id": run.run_id,
         "message": getattr(event, "message", None),
-        "tags": dict(run.tags),
+        "errors": _errors(context) if status == "FAILURE" else [],
+        # Dagster's own tags (".dagster/grpc_info": host and socket of the code server) are not the receiver's
+        "tags": {k: v for k, v in run.tags.items() if not k.startswith(".")},
     }
+
+
+def _errors(context: RunStatusSensorContext) -> list[str]:
+    """What failed, as the UI shows it: each failed step's error (bounded), else the run's own error."""
+    messages: list[str] = []
+    records = context.instance.get_records_for_run(
+        context.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE, limit=20
+    ).records
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        error = getattr(getattr(event, "step_failure_data", None), "error", None)
+        if error is not None:
+            messages.append(f"{event.step_key}: {_root_message(error)}"[:MAX_ERROR_CHARS])  # type: ignore[union-attr]
+    if not messages:
+        error = getattr(getattr(context.dagster_event, "job_failure_data", None), "error", None)
+        if error is not None:
+            messages.append(_root_message(error)[:MAX_ERROR_CHARS])
+    return messages
+
+
+def _root_message(error: Any) -> str:
+    """The user's exception ("RuntimeError: disk full"), not Dagster's wrapper ("Error occurred while
+    executing op ..."): the innermost cause of the serialized error."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return str(error.message).strip()
