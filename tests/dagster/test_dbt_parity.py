@@ -45,6 +45,10 @@ def _fields(spec: Any) -> dict[str, Any]:
     out["metadata"] = {
         k: (dict(v.manifest) if k == MANIFEST_METADATA_KEY else v) for k, v in spec.metadata.items()
     }
+    # dagster-dbt collects a model's deps through a set: their order follows the process's hash seed, and
+    # the cached specs were built by another process (floe compile). The order means nothing to Dagster.
+    if out.get("deps") is not None:
+        out["deps"] = sorted(out["deps"], key=lambda dep: dep.asset_key.to_user_string())
     return out
 
 

@@ -41,6 +41,11 @@ def _target(target: str, floe_dir: Path = Path("/proj")) -> Any:
             " database: d, schema: s}, credentials: {method: database, user_env: U, password_env: P}}",
             "redshift://analytics.eu-west-1:5439",
         ),
+        (  # a host that is not Redshift's AWS name (a proxy, a tunnel): kept as given
+            "{type: redshift, properties: {host: warehouse.internal, port: 5440, database: d, schema: s},"
+            " credentials: {method: database, user_env: U, password_env: P}}",
+            "redshift://warehouse.internal:5440",
+        ),
         (
             "{type: snowflake, properties: {account: MyOrg-MyAccount, database: d, schema: s},"
             " credentials: {method: externalbrowser, user_env: U}}",

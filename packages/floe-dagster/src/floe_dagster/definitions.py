@@ -12,6 +12,7 @@ from pathlib import Path
 from dagster import Definitions
 from floe_core.artifacts import CompiledArtifacts
 from floe_core.errors import FloeValidationError
+from floe_core.workflows import load_workflows
 
 from floe_dagster.dbt.assets import DbtAssetsBuilder
 from floe_dagster.dbt.load import project_specs
@@ -23,6 +24,7 @@ from floe_dagster.orchestration.plan import plan_orchestration
 from floe_dagster.project import caller_file, find_artifacts, load_artifacts, spec_file
 from floe_dagster.resources import build_resources
 from floe_dagster.user_code import load_asset_modules, reject_duplicates
+from floe_dagster.workflows import build_workflows
 
 
 class FloeDefinitions:
@@ -64,11 +66,12 @@ def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
     issues = [*plan.issues, *orchestrated.issues]
     if issues:
         raise FloeValidationError(issues, source=str(spec_file(artifacts)))
+    workflows = build_workflows(load_workflows(spec, spec_file(artifacts)), taken=orchestrated.jobs)
     return Definitions(
         assets=[*python, *plan.external, *dbt_assets],
         asset_checks=modules.checks,
-        jobs=orchestrated.jobs,
-        schedules=orchestrated.schedules,
+        jobs=[*orchestrated.jobs, *workflows.jobs],
+        schedules=[*orchestrated.schedules, *workflows.schedules],
         sensors=[*orchestrated.sensors, *observer.sensors()],
         resources=resources,
     )

@@ -1,0 +1,211 @@
+"""A workflow as a Dagster job: one op per container job, wired by depends_on; partitioned by the schedule's
+windows (floe_core.workflows.windows: the same keys as Dagster's time-window partitions), with a schedule
+built from the partitioned job, so a date is a partition and backfills over dates come with Dagster.
+
+Failure policy (contract §9): `stop_downstream` (default) is Dagster's own behaviour — an op that fails for
+good fails its step and the steps depending on it are skipped. `continue`: a job that failed for good reports
+its failure (logged, and in its output) and its dependents still run; a final `<workflow>__outcome` step
+fails the run, naming every failed job, so the run's status still says the workflow failed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    DefaultScheduleStatus,
+    DependencyDefinition,
+    Failure,
+    GraphDefinition,
+    In,
+    JobDefinition,
+    MultiDependencyDefinition,
+    OpDefinition,
+    OpExecutionContext,
+    Out,
+    PartitionsDefinition,
+    RetryRequested,
+    ScheduleDefinition,
+    TimeWindowPartitionsDefinition,
+    build_schedule_from_partitioned_job,
+)
+from floe_core.errors import FloeError
+from floe_core.workflows import (
+    LoadedWorkflow,
+    RuntimeConfig,
+    WorkflowSet,
+    partition_fmt,
+    render_plan,
+    window_for_partition_key,
+)
+from floe_core.workflows.plan import JobInvocation
+from floe_core.workflows.schedules import WindowedSchedule
+from floe_core.workflows.workflow import WorkflowSpec
+
+from floe_dagster.orchestration.jobs import WORKFLOW_SOURCE_TAG, WORKFLOW_TAG
+from floe_dagster.workflows.run_log import JobRunLog
+from floe_dagster.workflows.run_tags import requested_date, requested_params
+from floe_dagster.workflows.runtimes import run_invocation
+
+OUTCOME_SUFFIX = "__outcome"
+
+
+@dataclass
+class BuiltWorkflows:
+    jobs: list[JobDefinition] = field(default_factory=list)
+    schedules: list[ScheduleDefinition] = field(default_factory=list)
+
+
+def build_workflows(
+    workflows: WorkflowSet, *, source: str = "code", taken: Sequence[JobDefinition] = ()
+) -> BuiltWorkflows:
+    """Jobs and schedules of every workflow; `taken`: jobs already defined (floe.yaml's own), whose names a
+    workflow may not reuse."""
+    clash = sorted({w.name for w in workflows.workflows} & {j.name for j in taken})
+    if clash:
+        raise FloeError(
+            f"workflow name(s) {', '.join(clash)} are also floe.yaml orchestration.jobs: a Dagster job name"
+            " must be unique; rename one"
+        )
+    built = BuiltWorkflows()
+    root = Path(workflows.root)
+    for loaded in workflows.workflows:
+        job = workflow_job(loaded, workflows.runtime, root, source=source)
+        built.jobs.append(job)
+        schedule = loaded.spec.windowed_schedule
+        if schedule is not None:
+            scheduled = build_schedule_from_partitioned_job(
+                job,
+                name=f"{loaded.name}_schedule",
+                description=f"workflow {loaded.name}: one run per window, at the window's end",
+                default_status=DefaultScheduleStatus.RUNNING,
+            )
+            assert isinstance(scheduled, ScheduleDefinition)  # from a job, not an unresolved asset job
+            built.schedules.append(scheduled)
+    return built
+
+
+def workflow_partitions(schedule: WindowedSchedule) -> TimeWindowPartitionsDefinition:
+    return TimeWindowPartitionsDefinition(
+        cron_schedule=schedule.cron_expression,
+        start=schedule.start,
+        end=schedule.end,
+        timezone=schedule.timezone,
+        fmt=partition_fmt(schedule),
+    )
+
+
+def workflow_job(
+    loaded: LoadedWorkflow, runtime: RuntimeConfig, project_root: Path, *, source: str = "code"
+) -> JobDefinition:
+    spec = loaded.spec
+    schedule = spec.windowed_schedule
+    partitions: PartitionsDefinition | None = workflow_partitions(schedule) if schedule is not None else None
+    keep_going = spec.on_failure == "continue"
+    ops: list[OpDefinition] = []
+    deps: dict[str, dict[str, DependencyDefinition | MultiDependencyDefinition]] = {}
+    for entry in spec.jobs:
+        ops.append(_job_op(spec, entry.name, entry.depends_on, runtime, project_root, keep_going))
+        deps[entry.name] = {f"after_{up}": DependencyDefinition(up, "outcome") for up in entry.depends_on}
+    if keep_going:
+        ops.append(_outcome_op(spec))
+        deps[spec.name + OUTCOME_SUFFIX] = {
+            "outcomes": MultiDependencyDefinition(
+                [DependencyDefinition(e.name, "outcome") for e in spec.jobs]
+            )
+        }
+    graph = GraphDefinition(name=spec.name, node_defs=ops, dependencies=deps, description=spec.description)
+    return graph.to_job(
+        name=spec.name,
+        description=spec.description or f"workflow {spec.name} ({len(spec.jobs)} container jobs)",
+        tags={WORKFLOW_TAG: spec.name, WORKFLOW_SOURCE_TAG: source},
+        partitions_def=partitions,
+    )
+
+
+def plan_for(context: OpExecutionContext, spec: WorkflowSpec) -> list[JobInvocation]:
+    """render_plan for this run: its partition's window, else the `floe/date` tag (else now)."""
+    tags = context.run.tags
+    params = requested_params(tags)
+    schedule = spec.windowed_schedule
+    if schedule is not None and context.has_partition_key:
+        when: Any = window_for_partition_key(schedule, context.partition_key)
+    else:
+        when = requested_date(tags)
+    try:
+        return render_plan(spec, when, params_override=params)
+    except Exception as exc:  # a template or param problem: the run's request was wrong, say which
+        raise Failure(f"workflow {spec.name}: {exc}") from None
+
+
+def _job_op(  # noqa: PLR0917 - one op's inputs, all needed by its compute function
+    spec: WorkflowSpec,
+    name: str,
+    upstream: Sequence[str],
+    runtime: RuntimeConfig,
+    project_root: Path,
+    keep_going: bool,
+) -> OpDefinition:
+    def compute(context: OpExecutionContext, **outcomes: bool) -> Any:
+        invocation = next(i for i in plan_for(context, spec) if i.job == name)
+        attempt = context.retry_number + 1
+        run_log = JobRunLog(context, spec.name, name, invocation.context.execution_date, attempt)
+        if upstream:
+            failed = sorted(u for u in upstream if not outcomes[f"after_{u}"])
+            run_log.emit("dependencies_resolved", upstream=list(upstream), upstream_failed=failed)
+        run_log.emit("started", image=invocation.image, argv=invocation.argv)
+        started = time.monotonic()
+        try:
+            run_invocation(context, invocation, runtime, project_root)
+        except Failure as exc:
+            elapsed = time.monotonic() - started
+            delays = invocation.retry_delays
+            if attempt <= len(delays):
+                wait = delays[attempt - 1]
+                run_log.emit("retrying", duration_seconds=elapsed, error=exc.description, wait_seconds=wait)
+                raise RetryRequested(max_retries=len(delays), seconds_to_wait=wait) from exc
+            run_log.emit("failed", duration_seconds=elapsed, error=exc.description)
+            if keep_going:
+                return False
+            raise
+        run_log.emit("succeeded", duration_seconds=time.monotonic() - started)
+        return True
+
+    return OpDefinition(
+        name=name,
+        ins={f"after_{u}": In(bool) for u in upstream},
+        outs={"outcome": Out(bool, description="True when the job succeeded")},
+        compute_fn=lambda context, inputs: _as_output(compute(context, **inputs)),
+        description=spec.job(name).description or f"container job {name} of workflow {spec.name}",
+        tags={"floe/container_job": name},
+    )
+
+
+def _as_output(value: bool) -> Any:
+    from dagster import Output
+
+    yield Output(value, "outcome")
+
+
+def _outcome_op(spec: WorkflowSpec) -> OpDefinition:
+    names = [e.name for e in spec.jobs]
+
+    def compute(inputs: dict[str, Any]) -> Any:
+        outcomes = inputs["outcomes"]
+        failed = [n for n, ok in zip(names, outcomes, strict=True) if not ok]
+        if failed:
+            raise Failure(f"workflow {spec.name}: job(s) failed: {', '.join(failed)} (on_failure: continue)")
+        yield from ()
+
+    return OpDefinition(
+        name=spec.name + OUTCOME_SUFFIX,
+        ins={"outcomes": In(list[bool])},
+        outs={},
+        # a lambda: Dagster reads the compute function's annotations, which are strings in this module
+        compute_fn=lambda context, inputs: compute(inputs),
+        description=f"fails the run when a job of {spec.name} failed (on_failure: continue)",
+    )

@@ -1,0 +1,168 @@
+"""Where a container job runs, chosen by floe.yaml's `workflows.runtime` (the spec never changes, §14):
+
+- subprocess: Dagster Pipes' PipesSubprocessClient runs argv as a local process (dev and CI; the image is
+  not used, so `command` is required — validated by floe-core);
+- docker: dagster-docker's PipesDockerClient against a Docker-compatible API (Docker, podman's socket);
+  the container is always removed afterwards (dagster-docker only stops it), found by the labels floe sets.
+
+A non-zero exit is a failure whose message carries the exit code; stdout/stderr go to the run's compute logs.
+Secrets are references in the plan ({secret_env: NAME}); they are resolved here, at the last moment, from the
+run worker's environment, and never logged.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster import Failure, OpExecutionContext, PipesSubprocessClient
+from floe_core.workflows import RuntimeConfig, SecretEnv
+from floe_core.workflows.plan import JobInvocation
+
+RUN_LABEL = "floe.run_id"
+JOB_LABEL = "floe.job"
+
+
+def resolved_env(invocation: JobInvocation, environ: Mapping[str, str]) -> dict[str, str]:
+    """The invocation's env with `{secret_env: NAME}` read from `environ`; a missing one fails the job
+    naming the variable (never a value)."""
+    env: dict[str, str] = {}
+    missing: list[str] = []
+    for name, value in invocation.env.items():
+        if isinstance(value, str):
+            env[name] = value
+        elif isinstance(value, SecretEnv):
+            if value.secret_env in environ:
+                env[name] = environ[value.secret_env]
+            else:
+                missing.append(f"{name} (from ${value.secret_env})")
+        else:  # k8s_secret: only the kubernetes runtime can mount it (floe-core validates the pairing)
+            missing.append(f"{name} (a Kubernetes secret, not available to this runtime)")
+    if missing:
+        raise Failure(f"job {invocation.job}: environment variable(s) not set: {', '.join(missing)}")
+    return env
+
+
+def run_invocation(
+    context: OpExecutionContext, invocation: JobInvocation, runtime: RuntimeConfig, project_root: Path
+) -> None:
+    """Run one attempt of the job; return on exit 0, raise Failure (exit code in the message) otherwise."""
+    env = resolved_env(invocation, os.environ)
+    if runtime.type == "subprocess":
+        _run_subprocess(context, invocation, env, runtime, project_root)
+    elif runtime.type == "docker":
+        _run_docker(context, invocation, env, runtime)
+    else:
+        raise Failure(
+            f"job {invocation.job}: the {runtime.type} runtime is not available in this floe version;"
+            " use workflows.runtime.type subprocess or docker"
+        )
+
+
+def _run_subprocess(
+    context: OpExecutionContext,
+    invocation: JobInvocation,
+    env: Mapping[str, str],
+    runtime: RuntimeConfig,
+    project_root: Path,
+) -> None:
+    folder = runtime.subprocess.working_dir
+    cwd = (project_root / folder).resolve() if folder else project_root
+    try:
+        PipesSubprocessClient(cwd=str(cwd)).run(command=list(invocation.argv), context=context, env=dict(env))
+    except FileNotFoundError as exc:
+        raise Failure(
+            f"job {invocation.job}: command not found: {invocation.argv[0]!r} ({exc.strerror})"
+        ) from None
+    except subprocess.SubprocessError as exc:
+        raise Failure(f"job {invocation.job}: {exc}") from None
+    except Exception as exc:  # Pipes' own error: "External execution process failed with code N"
+        if type(exc).__name__ == "DagsterPipesExecutionError":
+            raise Failure(f"job {invocation.job} failed: {exc}") from None
+        raise
+
+
+@contextmanager
+def _docker_host(docker_host: str | None) -> Iterator[None]:
+    """PipesDockerClient builds its client from the environment (docker.from_env): point it at the
+    configured API for this step (each step runs in its own process under the multiprocess executor)."""
+    if not docker_host:
+        yield
+        return
+    before = os.environ.get("DOCKER_HOST")
+    os.environ["DOCKER_HOST"] = docker_host
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("DOCKER_HOST", None)
+        else:
+            os.environ["DOCKER_HOST"] = before
+
+
+def _run_docker(
+    context: OpExecutionContext, invocation: JobInvocation, env: Mapping[str, str], runtime: RuntimeConfig
+) -> None:
+    try:
+        import docker
+        from dagster_docker import PipesDockerClient
+    except ImportError:
+        raise Failure("the docker runtime needs dagster-docker: pip install 'floe-dagster[docker]'") from None
+    settings = runtime.docker
+    labels = {RUN_LABEL: context.run_id, JOB_LABEL: invocation.job}
+    kwargs: dict[str, object] = {"labels": labels}
+    if settings.network:
+        kwargs["network"] = settings.network
+    if settings.volumes:
+        kwargs["volumes"] = list(settings.volumes)
+    if invocation.resources is not None:
+        if invocation.resources.nano_cpus is not None:
+            kwargs["nano_cpus"] = invocation.resources.nano_cpus
+        if invocation.resources.memory_bytes is not None:
+            kwargs["mem_limit"] = invocation.resources.memory_bytes
+    command: list[str] = list(invocation.argv)
+    if not invocation.uses_entrypoint:  # `command` replaces the image's entrypoint (contract §3.1)
+        kwargs["entrypoint"] = command[:1]
+        command = command[1:]
+    with _docker_host(settings.docker_host):
+        try:
+            PipesDockerClient().run(
+                context=context,
+                image=invocation.image,
+                command=command,
+                env=dict(env),
+                container_kwargs=kwargs,
+            )
+        except Exception as exc:
+            if type(exc).__name__ == "DagsterPipesError" or isinstance(exc, docker.errors.DockerException):
+                raise Failure(f"job {invocation.job} failed: {_docker_message(exc)}") from None
+            raise
+        finally:
+            _remove_containers(labels)
+
+
+def _docker_message(exc: Exception) -> str:
+    text = str(exc)
+    if "StatusCode" in text:  # "Container exited with non-zero status code: {'StatusCode': 3, ...}"
+        code = text.split("'StatusCode':", 1)[1].split(",", 1)[0].split("}", 1)[0].strip()
+        return f"container exited with code {code}"
+    return text
+
+
+def _remove_containers(labels: Mapping[str, str]) -> None:
+    """Remove this step's containers (dagster-docker leaves them stopped); best effort, never raises."""
+    import docker
+
+    try:
+        client = docker.from_env()
+        try:
+            filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
+            for container in client.containers.list(all=True, filters=filters):
+                container.remove(force=True)
+        finally:
+            client.close()
+    except Exception:  # the run's outcome stands; a leftover container is visible by its labels
+        return
