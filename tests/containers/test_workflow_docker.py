@@ -1,0 +1,121 @@
+"""The workflows' docker runtime on real podman containers (floe_dagster.workflows.runtimes): the rendered
+argv and env reach the container, a non-zero exit fails the job with its code and stops its dependents, and
+no container is left behind (dagster-docker's PipesDockerClient only stops them)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRunStatus,
+    build_reconstructable_job,
+    execute_job,
+)
+from floe_containers import JOB, ContainerRuntime
+
+WORKFLOW_JOBS = Path(__file__).parents[1] / "workflows"  # workflow_jobs.py: rebuilds the job in each process
+
+pytestmark = pytest.mark.slow
+
+
+def _project(root: Path, out: Path, image: str, runtime: ContainerRuntime) -> Path:
+    (root / "workflows" / "boxed").mkdir(parents=True)
+    (root / "floe.yaml").write_text(
+        textwrap.dedent(
+            f"""\
+            name: boxed
+            version: "1.0"
+            compute:
+              default: dev
+              targets:
+                dev: {{type: duckdb, properties: {{path: boxed.duckdb}}}}
+            workflows:
+              path: workflows
+              runtime:
+                type: docker
+                docker: {{docker_host: "{runtime.docker_host}", volumes: ["{out}:/out"]}}
+            """
+        )
+    )
+    (root / "workflows" / "boxed" / "workflow.yaml").write_text(
+        textwrap.dedent(
+            f"""\
+            workflow:
+              name: boxed
+              jobs:
+                - job:
+                    name: extract
+                    image: {image}
+                    command: ["{JOB}", "--date", "{{{{ ds }}}}"]
+                    params: {{region: eu}}
+                    env: {{FLOE_JOB_NAME: extract, FLOE_JOB_OUT: /out, FLOE_JOB_ENV: "REGION FLOE_JOB_NAME"}}
+                - job:
+                    name: load
+                    image: {image}
+                    command: ["{JOB}"]
+                    env: {{FLOE_JOB_NAME: load, FLOE_JOB_OUT: /out, FLOE_JOB_EXIT: "5"}}
+                  depends_on: [extract]
+                - job:
+                    name: report
+                    image: {image}
+                    command: ["{JOB}"]
+                    env: {{FLOE_JOB_NAME: report, FLOE_JOB_OUT: /out}}
+                  depends_on: [load]
+            """
+        )
+    )
+    return root
+
+
+def test_containers_get_the_plan_fail_with_their_code_and_are_removed(
+    tmp_path: Path, busybox_image: str, runtime: ContainerRuntime, docker_env: dict[str, str]
+) -> None:
+    from floe_core.compiler import compile_project
+    from floe_dbt.compile_step import run as floe_dbt_step
+
+    out = tmp_path / "out"
+    out.mkdir()
+    out.chmod(0o777)
+    project = _project(tmp_path / "project", out, busybox_image, runtime)
+    compile_project(project / "floe.yaml", steps={"dbt": floe_dbt_step})
+    artifacts = str(project / ".floe" / "compiled_artifacts.json")
+    recon = build_reconstructable_job(
+        "workflow_jobs",
+        "workflow_job",
+        (artifacts, "boxed"),
+        reconstructor_working_directory=str(WORKFLOW_JOBS),
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    with DagsterInstance.local_temp(str(home)) as instance, execute_job(
+        recon, instance=instance, raise_on_error=False, tags={"floe/date": "2024-05-01"}
+    ) as result:
+        run_id, events = result.run_id, list(result.all_events)
+        status = result.dagster_run.status
+
+    assert status == DagsterRunStatus.FAILURE
+    reports: dict[str, Any] = {}
+    for path in out.glob("*.json"):
+        report = json.loads(path.read_text())
+        reports[report["job"]] = report
+    assert sorted(reports) == ["extract", "load"]  # report never ran: load failed for good
+    assert reports["extract"]["argv"] == ["--date", "2024-05-01"]  # the rendered ds, through the entrypoint
+    assert reports["extract"]["env"] == {"REGION": "eu", "FLOE_JOB_NAME": "extract"}  # params as env
+    failure = next(e for e in events if e.event_type == DagsterEventType.STEP_FAILURE)
+    assert (
+        failure.step_key == "load"
+        and "container exited with code 5" in failure.event_specific_data.error.message
+    )
+    client = docker.DockerClient(base_url=runtime.docker_host)
+    try:
+        left = client.containers.list(all=True, filters={"label": f"floe.run_id={run_id}"})
+    finally:
+        client.close()
+    assert left == []
