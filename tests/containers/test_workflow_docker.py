@@ -94,9 +94,12 @@ def test_containers_get_the_plan_fail_with_their_code_and_are_removed(
     )
     home = tmp_path / "home"
     home.mkdir()
-    with DagsterInstance.local_temp(str(home)) as instance, execute_job(
-        recon, instance=instance, raise_on_error=False, tags={"floe/date": "2024-05-01"}
-    ) as result:
+    with (
+        DagsterInstance.local_temp(str(home)) as instance,
+        execute_job(
+            recon, instance=instance, raise_on_error=False, tags={"floe/date": "2024-05-01"}
+        ) as result,
+    ):
         run_id, events = result.run_id, list(result.all_events)
         status = result.dagster_run.status
 

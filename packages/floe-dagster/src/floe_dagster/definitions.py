@@ -66,12 +66,13 @@ def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
     issues = [*plan.issues, *orchestrated.issues]
     if issues:
         raise FloeValidationError(issues, source=str(spec_file(artifacts)))
-    workflows = build_workflows(load_workflows(spec, spec_file(artifacts)), taken=orchestrated.jobs)
+    workflow_set = load_workflows(spec, spec_file(artifacts))
+    workflows = build_workflows(workflow_set, taken=orchestrated.jobs)
     return Definitions(
         assets=[*python, *plan.external, *dbt_assets],
         asset_checks=modules.checks,
         jobs=[*orchestrated.jobs, *workflows.jobs],
         schedules=[*orchestrated.schedules, *workflows.schedules],
-        sensors=[*orchestrated.sensors, *observer.sensors()],
+        sensors=[*orchestrated.sensors, *observer.sensors(), *workflows.sensors],
         resources=resources,
     )

@@ -30,6 +30,7 @@ from dagster import (
     PartitionsDefinition,
     RetryRequested,
     ScheduleDefinition,
+    SensorDefinition,
     TimeWindowPartitionsDefinition,
     build_schedule_from_partitioned_job,
 )
@@ -58,6 +59,7 @@ OUTCOME_SUFFIX = "__outcome"
 class BuiltWorkflows:
     jobs: list[JobDefinition] = field(default_factory=list)
     schedules: list[ScheduleDefinition] = field(default_factory=list)
+    sensors: list[SensorDefinition] = field(default_factory=list)
 
 
 def build_workflows(
@@ -86,6 +88,11 @@ def build_workflows(
             )
             assert isinstance(scheduled, ScheduleDefinition)  # from a job, not an unresolved asset job
             built.schedules.append(scheduled)
+    from floe_dagster.workflows.failure_sensor import failure_notification_sensor  # it imports this module
+
+    sensor = failure_notification_sensor(workflows, built.jobs)
+    if sensor is not None:
+        built.sensors.append(sensor)
     return built
 
 

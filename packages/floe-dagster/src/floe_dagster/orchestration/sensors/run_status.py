@@ -6,7 +6,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dagster import (
+    DagsterEvent,
     DagsterEventType,
+    DagsterInstance,
     DagsterRunStatus,
     RunRequest,
     RunStatusSensorContext,
@@ -75,25 +77,25 @@ def _payload(sensor_name: str, status: str, context: RunStatusSensorContext) -> 
         "job": run.job_name,
         "run_id": run.run_id,
         "message": getattr(event, "message", None),
-        "errors": _errors(context) if status == "FAILURE" else [],
+        "errors": run_errors(context.instance, context.dagster_run.run_id, context.dagster_event)
+        if status == "FAILURE"
+        else [],
         # Dagster's own tags (".dagster/grpc_info": host and socket of the code server) are not the receiver's
         "tags": {k: v for k, v in run.tags.items() if not k.startswith(".")},
     }
 
 
-def _errors(context: RunStatusSensorContext) -> list[str]:
+def run_errors(instance: DagsterInstance, run_id: str, run_event: DagsterEvent | None) -> list[str]:
     """What failed, as the UI shows it: each failed step's error (bounded), else the run's own error."""
     messages: list[str] = []
-    records = context.instance.get_records_for_run(
-        context.dagster_run.run_id, of_type=DagsterEventType.STEP_FAILURE, limit=20
-    ).records
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_FAILURE, limit=20).records
     for record in records:
         event = record.event_log_entry.dagster_event
         error = getattr(getattr(event, "step_failure_data", None), "error", None)
         if error is not None:
             messages.append(f"{event.step_key}: {_root_message(error)}"[:MAX_ERROR_CHARS])  # type: ignore[union-attr]
     if not messages:
-        error = getattr(getattr(context.dagster_event, "job_failure_data", None), "error", None)
+        error = getattr(getattr(run_event, "job_failure_data", None), "error", None)
         if error is not None:
             messages.append(_root_message(error)[:MAX_ERROR_CHARS])
     return messages
