@@ -26,6 +26,9 @@ test: setup lint  ## every test, in parallel, with floe_dbt.profiles coverage re
 demo: setup  ## compile the demo and start `dagster dev` on it (UI on http://127.0.0.1:3000)
 	cd demo && ../$(BIN)/floe compile
 	mkdir -p $${DAGSTER_HOME:-$(CURDIR)/demo/.floe/dagster_home}
+	# the instance settings `floe init --dagster-home` writes (one writer per DuckDB file: floe_dagster.pools)
+	h=$${DAGSTER_HOME:-$(CURDIR)/demo/.floe/dagster_home}; test -f $$h/dagster.yaml || \
+	  $(BIN)/python -c 'import sys; from floe_core.scaffold import dagster_yaml_text as t; open(sys.argv[1], "w").write(t())' $$h/dagster.yaml
 	cd demo && DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/demo/.floe/dagster_home} ../$(BIN)/dagster dev \
 	  -f orchestration/definitions.py -h 0.0.0.0 -p $${DEMO_PORT:-3000}
 

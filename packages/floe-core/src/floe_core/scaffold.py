@@ -142,14 +142,20 @@ def definitions_text() -> str:
 
 
 def dagster_yaml_text() -> str:
-    """dagster.yaml for the folder DAGSTER_HOME points at: Dagster's defaults (SQLite storage there).
-
-    Kept plain on purpose; instance settings floe needs (run queue, concurrency) belong here."""
+    """dagster.yaml for the folder DAGSTER_HOME points at: Dagster's defaults (SQLite storage there), plus
+    the pool limit that gives a DuckDB file one writer at a time (floe_dagster.pools)."""
     return (
         "# Dagster instance settings for this floe project (written by `floe init`).\n"
         "# Point DAGSTER_HOME at this folder: Dagster keeps runs, event logs and schedule state here\n"
         "# (SQLite). Settings not written below keep Dagster's defaults; see\n"
         "# https://docs.dagster.io/deployment/oss/dagster-yaml\n"
+        "\n"
+        "# floe puts every step that writes the project's DuckDB file in the pool `duckdb_<file>`: a DuckDB\n"
+        "# file takes one writer at a time, so pools run one step at a time, across runs (UI, schedules,\n"
+        "# sensors, backfills). Raise it for pools of your own with `dagster instance concurrency set`.\n"
+        "concurrency:\n"
+        "  pools:\n"
+        "    default_limit: 1\n"
     )
 
 

@@ -140,6 +140,25 @@ def op_with_function(op: OpDefinition, fn: Callable[..., Any]) -> OpDefinition:
     )
 
 
+def op_with_pool(op: OpDefinition, pool: str) -> OpDefinition:
+    """A copy of `op` in `pool` (floe_dagster.pools): OpDefinition has no public way to set the pool of an
+    op that is already built (with_replaced_properties does not take it)."""
+    return OpDefinition.dagster_internal_init(
+        compute_fn=op.compute_fn,
+        name=op.name,
+        ins={d.name: In.from_definition(d) for d in op.input_defs},
+        outs={d.name: Out.from_definition(d) for d in op.output_defs},
+        description=op.description,
+        config_schema=op.config_schema,
+        required_resource_keys=op.required_resource_keys,
+        tags=op.tags,
+        version=None,
+        retry_policy=op.retry_policy,
+        code_version=getattr(op, "_version", None),
+        pool=pool,
+    )
+
+
 def assets_with_op(assets_def: AssetsDefinition, op: OpDefinition) -> AssetsDefinition:
     attributes = {**assets_def.get_attributes_dict(), "node_def": op}
     return AssetsDefinition.dagster_internal_init(**attributes)

@@ -21,8 +21,9 @@ from floe_dagster.observability import Observability
 from floe_dagster.orchestration.build import build_orchestration
 from floe_dagster.orchestration.partitions import dynamic_key_patterns
 from floe_dagster.orchestration.plan import plan_orchestration
+from floe_dagster.pools import duckdb_pool, pooled
 from floe_dagster.project import caller_file, find_artifacts, load_artifacts, spec_file
-from floe_dagster.resources import build_resources
+from floe_dagster.resources import build_resources, duckdb_path
 from floe_dagster.user_code import load_asset_modules, reject_duplicates
 from floe_dagster.workflows import build_workflows
 
@@ -49,9 +50,10 @@ def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
 
     plan = plan_orchestration(spec.orchestration, modules.assets, modules.external, dbt)
     key_patterns = dynamic_key_patterns(spec.orchestration)
-    builder = DbtAssetsBuilder(dbt, observer, key_patterns) if dbt is not None else None
+    pool = duckdb_pool(duckdb_path(artifacts))  # one writer per DuckDB file: see pools
+    builder = DbtAssetsBuilder(dbt, observer, key_patterns, pool) if dbt is not None else None
     dbt_assets = builder.build(plan.dbt_slices) if builder is not None else []
-    python = observer.wrap_assets(plan.python_assets)
+    python = pooled(observer.wrap_assets(plan.python_assets), pool)
     resources = build_resources(artifacts)
     orchestrated = build_orchestration(
         plan,

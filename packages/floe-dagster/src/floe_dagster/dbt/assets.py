@@ -79,11 +79,16 @@ class DbtAssetsBuilder:
     """Builds the dbt multi-assets of one dbt project, observed by `observer`."""
 
     def __init__(
-        self, project: DbtProjectSpecs, observer: Observability, key_patterns: Mapping[str, str] | None = None
+        self,
+        project: DbtProjectSpecs,
+        observer: Observability,
+        key_patterns: Mapping[str, str] | None = None,
+        pool: str | None = None,
     ) -> None:
         self.project = project
         self.observer = observer
         self.key_patterns = dict(key_patterns or {})  # dynamic partitions name -> safe key pattern
+        self.pool = pool  # the DuckDB file's writer pool (floe_dagster.pools), None for other targets
         self.base_name = "dbt_" + re.sub(r"[^A-Za-z0-9_]", "_", project.project_name or "project")
 
     def build(self, slices: Sequence[DbtSlice]) -> list[AssetsDefinition]:
@@ -142,6 +147,7 @@ class DbtAssetsBuilder:
             op_tags={DAGSTER_DBT_SELECT_METADATA_KEY: select},
             backfill_policy=backfill_policy,
             allow_arbitrary_check_specs=True,
+            pool=self.pool,
         )
         def _dbt_build(context: AssetExecutionContext) -> Iterator[Any]:
             dbt: DbtCliResource = getattr(context.resources, DBT_RESOURCE_KEY)
