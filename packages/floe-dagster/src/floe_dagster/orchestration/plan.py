@@ -21,6 +21,7 @@ from dagster import AssetKey, AssetsDefinition, AssetSpec, PartitionsDefinition,
 from floe_core.errors import Issue
 from floe_core.spec.orchestration import OrchestrationConfig
 from floe_core.spec.orchestration.jobs import BatchJob
+from floe_core.workflows.graph import find_cycle
 
 from floe_dagster.compat import AssetGraph, planning_graph
 from floe_dagster.dbt.assets import DbtSlice, slice_specs
@@ -65,6 +66,7 @@ def plan_orchestration(
     specs = [rules.spec(s, set_partitions=False) for s in dbt_specs]
     slices = slice_specs(specs, rules.partitions_for_key, rules.backfill_policy) if dbt is not None else []
     plan = OrchestrationPlan(config, partitions, rules, python, ext, slices, issues=list(rules.issues))
+    plan.issues += dependency_cycles(python, specs)
 
     plan.asset_keys = frozenset(
         {k for a in python for k in a.keys}
@@ -84,6 +86,30 @@ def plan_orchestration(
                     plan.batch_jobs[name] = planned
     plan.issues += validate_backfills(config, plan.batch_jobs)
     return plan
+
+
+def dependency_cycles(python: Sequence[AssetsDefinition], dbt_specs: Sequence[AssetSpec]) -> list[Issue]:
+    """A cycle among the assets (Python assets depending on each other, or on dbt models that read them):
+    Dagster accepts the definitions and fails only when a job over them is resolved, in the webserver, with
+    toposort's raw error. floe says it at load, naming the assets in order."""
+    edges: dict[str, list[str]] = {}
+    for assets_def in python:
+        for key, deps in assets_def.asset_deps.items():
+            edges.setdefault(key.to_user_string(), []).extend(d.to_user_string() for d in deps)
+    for spec in dbt_specs:
+        edges.setdefault(spec.key.to_user_string(), []).extend(
+            d.asset_key.to_user_string() for d in spec.deps
+        )
+    cycle = find_cycle(edges)
+    if cycle is None:
+        return []
+    return [
+        Issue(
+            "orchestration.asset_modules",
+            f"assets depend on each other in a cycle: {' -> '.join(cycle)} (each depends on the next);"
+            " no run can order them — remove one of these deps",
+        )
+    ]
 
 
 def _partitioned(specs: Sequence[AssetSpec], pdef: PartitionsDefinition | None) -> list[AssetSpec]:
