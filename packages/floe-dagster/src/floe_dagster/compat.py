@@ -124,27 +124,18 @@ def decorated_function(op: OpDefinition) -> Callable[..., Any] | None:
 def op_with_function(op: OpDefinition, fn: Callable[..., Any]) -> OpDefinition:
     """A copy of the decorated `op` whose compute is `fn` (a functools.wraps wrapper of the original):
     same name, inputs, outputs, config, resources, tags, retry policy, code version and pool."""
-    return OpDefinition.dagster_internal_init(
-        compute_fn=DecoratedOpFunction(decorated_fn=fn),
-        name=op.name,
-        ins={d.name: In.from_definition(d) for d in op.input_defs},
-        outs={d.name: Out.from_definition(d) for d in op.output_defs},
-        description=op.description,
-        config_schema=op.config_schema,
-        required_resource_keys=op.required_resource_keys,
-        tags=op.tags,
-        version=None,
-        retry_policy=op.retry_policy,
-        code_version=getattr(op, "_version", None),
-        pool=op.pool,
-    )
+    return _op_copy(op, DecoratedOpFunction(decorated_fn=fn), op.pool)
 
 
 def op_with_pool(op: OpDefinition, pool: str) -> OpDefinition:
     """A copy of `op` in `pool` (floe_dagster.pools): OpDefinition has no public way to set the pool of an
     op that is already built (with_replaced_properties does not take it)."""
+    return _op_copy(op, op.compute_fn, pool)
+
+
+def _op_copy(op: OpDefinition, compute_fn: Any, pool: str | None) -> OpDefinition:
     return OpDefinition.dagster_internal_init(
-        compute_fn=op.compute_fn,
+        compute_fn=compute_fn,
         name=op.name,
         ins={d.name: In.from_definition(d) for d in op.input_defs},
         outs={d.name: Out.from_definition(d) for d in op.output_defs},
