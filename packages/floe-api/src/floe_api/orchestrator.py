@@ -78,7 +78,7 @@ query {
     __typename
     ... on RepositoryConnection { nodes {
       name location { name }
-      jobs { name isJob tags { key value } partitionKeysOrError { __typename } }
+      jobs { name isJob tags { key value } partitionKeysOrError(limit: 1) { __typename ... on PartitionKeys { partitionKeys } } }
       schedules { name pipelineName cronSchedule executionTimezone scheduleState { status }
                   futureTicks(limit: 1) { results { timestamp } } }
       sensors { name targets { pipelineName } sensorState { status } }
@@ -228,7 +228,7 @@ class Dagster:
                     location=repo["location"]["name"],
                     repository=repo["name"],
                     tags={t["key"]: t["value"] for t in job["tags"]},
-                    partitioned=job["partitionKeysOrError"]["__typename"] == "PartitionKeys",
+                    partitioned=bool(job["partitionKeysOrError"].get("partitionKeys")),
                     instigators=instigators.get(job["name"], []),
                 )
         return out
