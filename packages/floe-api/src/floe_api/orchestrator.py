@@ -174,8 +174,13 @@ class Dagster:
             response = self._client.post(
                 f"{self.url}/graphql", json={"query": query, "variables": variables or {}}
             )
-            response.raise_for_status()
-            body = response.json()
+            if response.status_code == 400 and response.headers.get("content-type", "").startswith(
+                "application/json"
+            ):
+                body = response.json()  # a GraphQL error (Dagster answers 400): Dagster is up
+            else:
+                response.raise_for_status()
+                body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             self.breaker.failure()
             raise OrchestratorUnavailable(

@@ -400,10 +400,8 @@ class WorkflowService:
 
     def stop(self, run_id: str, reason: str | None, who: Identity) -> StopResponse:
         with self.registry.session() as session:
-            run = session.get(Run, run_id) or self._adopt(session, run_id)
-            workflow = session.scalar(select(Workflow).where(Workflow.name == run.workflow_name))
-            if workflow is not None and workflow.source_type == "CODE":
-                raise errors.code_workflow(workflow.name, "stop")
+            if session.get(Run, run_id) is None:
+                self._adopt(session, run_id)
         self._terminate(run_id)
         now = datetime.now(UTC)
         with self.registry.session() as session:
@@ -475,7 +473,9 @@ class WorkflowService:
             raise errors.ApiError(400, "INVALID_WORKFLOW_SPEC", message, [message])
         jobs = self._jobs()
         if body.dataset_name in jobs and jobs[body.dataset_name].source == "code":
-            raise errors.already_exists(body.dataset_name, " as a CODE workflow (CODE wins)")
+            raise errors.code_workflow(
+                body.dataset_name, "register (a CODE workflow has this name; CODE wins)"
+            )
         sha = text_sha256(body.yaml_content)
         now = datetime.now(UTC)
         path = manual_path(self.store, body.dataset_name)
