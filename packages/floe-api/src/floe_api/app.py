@@ -8,7 +8,9 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from floe_api.auth import Identity, bearer
 from floe_api.errors import ApiError
@@ -44,6 +46,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
         403: "WORKFLOW_PERMISSION_DENIED: the role may not, or a CODE workflow",
         404: "WORKFLOW_NOT_FOUND or WORKFLOW_RUN_NOT_FOUND",
         409: "WORKFLOW_ALREADY_EXISTS, WORKFLOW_HAS_ACTIVE_RUNS",
+        422: "INVALID_REQUEST: the body or a parameter does not match this document",
         503: "ORCHESTRATOR_UNAVAILABLE: Dagster is down or slow",
     }.items()
 }
@@ -86,6 +89,17 @@ def create_app(settings: Settings) -> FastAPI:
         description="Trigger, monitor and manage workflows over a running Dagster (docs/workflow-api.md).",
     )
     app.state.service = service
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()]
+        body = ErrorBody(code="INVALID_REQUEST", message="the request is invalid", problems=problems)
+        return JSONResponse(body.model_dump(mode="json"), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        body = ErrorBody(code=f"HTTP_{exc.status_code}", message=str(exc.detail))
+        return JSONResponse(body.model_dump(mode="json"), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

@@ -157,7 +157,8 @@ class Dagster:
         self.url = url.rstrip("/")
         self.ui_url = (ui_url or url).rstrip("/")
         self.breaker = breaker or CircuitBreaker()
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)))
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 2.0))
+        self._client = httpx.Client(timeout=self._timeout)
 
     def close(self) -> None:
         self._client.close()
@@ -170,6 +171,8 @@ class Dagster:
             self.breaker.before()
         except CircuitOpen as exc:
             raise OrchestratorUnavailable(str(exc)) from None
+        if self._client.is_closed:  # the app was shut down and started again (lifespan)
+            self._client = httpx.Client(timeout=self._timeout)
         try:
             response = self._client.post(
                 f"{self.url}/graphql", json={"query": query, "variables": variables or {}}
