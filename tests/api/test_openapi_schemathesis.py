@@ -11,15 +11,14 @@ from collections import Counter
 from pathlib import Path
 
 import schemathesis
+from floe_api.app import create_app
+from floe_api.settings import Settings
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-
-from floe_api.app import create_app
-from floe_api.settings import Settings
 
 HERE = Path(__file__).parent
 _DB = HERE.parent.parent / ".floe" / "schemathesis_api.db"
