@@ -177,10 +177,12 @@ class Dagster:
             response = self._client.post(
                 f"{self.url}/graphql", json={"query": query, "variables": variables or {}}
             )
-            if response.status_code == 400 and response.headers.get("content-type", "").startswith(
+            if response.status_code < 500 or response.headers.get("content-type", "").startswith(
                 "application/json"
             ):
-                body = response.json()  # a GraphQL error (Dagster answers 400): Dagster is up
+                body = response.json()  # GraphQL errors come with 400 or 500 and a JSON body: Dagster is up
+                if not isinstance(body, dict) or ("errors" not in body and "data" not in body):
+                    response.raise_for_status()
             else:
                 response.raise_for_status()
                 body = response.json()
