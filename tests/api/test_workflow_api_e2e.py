@@ -220,11 +220,6 @@ def test_register_waits_for_the_job_and_concurrent_registers_conflict(
     assert "manual_wf" not in {w["dataset_name"] for w in cli.json("list")}
 
 
-@pytest.mark.xfail(
-    reason="pause/unpause against dagster dev 1.13: the schedule mutation answered an HTTP error in the last"
-    " run (not diagnosed before the deadline); the API now reports Dagster's GraphQL message",
-    strict=False,
-)
 def test_pause_and_unpause_a_code_workflow(
     api: tuple[Api, Settings], dagster: tuple[DevServer, Path]
 ) -> None:

@@ -121,17 +121,17 @@ mutation($id: String!) {
 _START_SCHEDULE = """
 mutation($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) { __typename ... on Error { message } } }"""
 _STOP_SCHEDULE = """
-mutation($id: String!) { stopRunningSchedule(scheduleSelectorId: $id) { __typename ... on Error { message } } }"""
+mutation($id: String!) { stopRunningSchedule(id: $id) { __typename ... on Error { message } } }"""
 _SCHEDULE_ID = """
 query($s: ScheduleSelector!) { scheduleOrError(scheduleSelector: $s) {
-  __typename ... on Schedule { scheduleState { selectorId } } ... on Error { message } } }"""
+  __typename ... on Schedule { scheduleState { id } } ... on Error { message } } }"""
 _START_SENSOR = """
 mutation($s: SensorSelector!) { startSensor(sensorSelector: $s) { __typename ... on Error { message } } }"""
 _STOP_SENSOR = """
-mutation($id: String!) { stopSensor(jobSelectorId: $id) { __typename ... on Error { message } } }"""
+mutation($id: String!) { stopSensor(id: $id) { __typename ... on Error { message } } }"""
 _SENSOR_ID = """
 query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) {
-  __typename ... on Sensor { sensorState { selectorId } } ... on Error { message } } }"""
+  __typename ... on Sensor { sensorState { id } } ... on Error { message } } }"""
 _RELOAD = """
 mutation($l: String!) { reloadRepositoryLocation(repositoryLocationName: $l) {
   __typename ... on WorkspaceLocationEntry { name } ... on Error { message } } }"""
@@ -301,14 +301,14 @@ class Dagster:
                     )
                 else:
                     found = self._ok(self.query(_SCHEDULE_ID, {"s": selector})["scheduleOrError"], "Schedule")
-                    state_id = found["scheduleState"]["selectorId"]
+                    state_id = found["scheduleState"]["id"]  # the InstigationState's compound id
                     stopped = self.query(_STOP_SCHEDULE, {"id": state_id})["stopRunningSchedule"]
                     self._ok(stopped, "ScheduleStateResult")
             elif running:
                 self._ok(self.query(_START_SENSOR, {"s": selector})["startSensor"], "Sensor")
             else:
                 found = self._ok(self.query(_SENSOR_ID, {"s": selector})["sensorOrError"], "Sensor")
-                stopped = self.query(_STOP_SENSOR, {"id": found["sensorState"]["selectorId"]})["stopSensor"]
+                stopped = self.query(_STOP_SENSOR, {"id": found["sensorState"]["id"]})["stopSensor"]
                 self._ok(stopped, "StopSensorMutationResult")
 
     def locations(self) -> list[str]:
