@@ -426,9 +426,12 @@ class WorkflowService:
 
     # -- pause --------------------------------------------------------------------------------------------
     def pause(self, name: str, body: PauseRequest, who: Identity, *, running: bool) -> PauseResponse:
+        jobs = self._jobs()
         with self.registry.session() as session:
+            self.sync_code(session, jobs)  # a CODE workflow not listed yet is known all the same
+            session.flush()
             self._workflow(session, name)
-        job = self._jobs().get(name)
+        job = jobs.get(name)
         if job is not None:
             try:
                 self.dagster.set_running(job, running)
