@@ -49,7 +49,7 @@ class Candidate:
 
     document: YamlValue
     locator: Locator
-    origin: Literal["folder", "inline", "text"]
+    origin: Literal["folder", "inline", "text", "manual"]
     sources: list[SourceFile] = field(default_factory=list)
     issues: list[LocatedIssue] = field(default_factory=list)
     spec: WorkflowSpec | None = None

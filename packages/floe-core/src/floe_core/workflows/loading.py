@@ -44,7 +44,7 @@ _TOP = "expected `workflow:` at the top level (the contract's form: `workflow: {
 
 class LoadedWorkflow(FloeModel):
     spec: WorkflowSpec
-    origin: Literal["folder", "inline", "text"]
+    origin: Literal["folder", "inline", "text", "manual"]
     sources: list[SourceFile] = Field(description="workflow file first, then its job files")
 
     @property

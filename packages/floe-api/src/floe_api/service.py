@@ -1,0 +1,607 @@
+"""The workflow service (seed 001 §5): registry + Dagster + the MANUAL store. Every mutation is audited."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from floe_core.errors import FloeError
+from floe_core.spec.orchestration._common import check_cron
+from floe_core.workflows import WorkflowValidationError, load_workflow_text, text_sha256
+from floe_core.workflows.manual_store import delete_manual_workflow, manual_path, save_manual_workflow
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from floe_api import errors
+from floe_api.auth import Identity
+from floe_api.orchestrator import (
+    BACKFILL_TAG,
+    PARTITION_TAG,
+    SERIAL_TAG,
+    TRIGGERED_BY_TAG,
+    WORKFLOW_SOURCE_TAG,
+    WORKFLOW_TAG,
+    Dagster,
+    Job,
+    OrchestratorError,
+    OrchestratorUnavailable,
+)
+from floe_api.registry import Registry, Run, Workflow, WorkflowVersion
+from floe_api.schemas import (
+    BackfillRequest,
+    BackfillResponse,
+    HistoryItem,
+    LastRun,
+    Params,
+    PauseRequest,
+    PauseResponse,
+    Progress,
+    RegisterRequest,
+    RegisterResponse,
+    RunRequest,
+    RunResponse,
+    RunStatusResponse,
+    Schedule,
+    SourceType,
+    StopResponse,
+    UnregisterResponse,
+    WorkflowItem,
+    WorkflowState,
+)
+from floe_api.status import FINISHED, RunStatus
+
+PARAMS_TAG = "floe/params"
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _duration(start: datetime | None, end: datetime | None) -> int | None:
+    start = _utc(start)
+    if start is None:
+        return None
+    return max(0, int(((_utc(end) or datetime.now(UTC)) - start).total_seconds()))
+
+
+def validate_cron(cron: str) -> None:
+    """The cron check floe.yaml's schedules get (5 fields, as Dagster accepts them)."""
+    try:
+        check_cron(cron)
+    except ValueError as exc:
+        raise errors.ApiError(400, "INVALID_CRON_EXPRESSION", f"{exc} (got {cron!r})") from None
+
+
+class WorkflowService:
+    def __init__(
+        self, registry: Registry, dagster: Dagster, store: Path, *, reload_timeout: float = 120.0
+    ) -> None:
+        self.registry = registry
+        self.dagster = dagster
+        self.store = store
+        self.reload_timeout = reload_timeout
+
+    # -- Dagster helpers ----------------------------------------------------------------------------------
+    def _jobs(self) -> dict[str, Job]:
+        try:
+            return self.dagster.jobs()
+        except OrchestratorUnavailable as exc:
+            raise errors.unavailable(str(exc)) from None
+        except OrchestratorError as exc:
+            raise errors.unavailable(f"Dagster refused: {exc}") from None
+
+    def _job(self, name: str) -> Job:
+        job = self._jobs().get(name)
+        if job is None:
+            raise errors.unavailable(
+                f"workflow '{name}' has no job in Dagster (is the code location loaded?)"
+            )
+        return job
+
+    def sync_code(self, session: Session, jobs: dict[str, Job]) -> None:
+        """Record CODE workflows (Dagster jobs tagged floe/workflow_source=code); CODE wins over MANUAL."""
+        known = {w.name: w for w in session.scalars(select(Workflow))}
+        for job in jobs.values():
+            if job.source != "code":
+                continue
+            schedule = next((i for i in job.instigators if i.kind == "schedule"), None)
+            status = "ACTIVE" if not job.instigators or any(i.running for i in job.instigators) else "PAUSED"
+            row = known.get(job.name)
+            if row is None:
+                session.add(
+                    Workflow(
+                        name=job.name,
+                        source_type="CODE",
+                        status=status,
+                        owner=job.tags.get("floe/owner", ""),
+                        team=job.tags.get("floe/team"),
+                        cron=schedule.cron if schedule else None,
+                        timezone=(schedule.timezone if schedule else None) or "UTC",
+                        job_name=job.name,
+                    )
+                )
+            else:
+                row.source_type = "CODE"
+                row.status = status
+                row.cron = schedule.cron if schedule else None
+
+    def _workflow(self, session: Session, name: str) -> Workflow:
+        row = session.scalar(select(Workflow).where(Workflow.name == name))
+        if row is None:
+            raise errors.not_found(name)
+        return row
+
+    # -- reading ------------------------------------------------------------------------------------------
+    def list_workflows(
+        self,
+        status: WorkflowState | None,
+        source_type: SourceType | None,
+        owner: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[WorkflowItem]:
+        try:
+            jobs: dict[str, Job] | None = self.dagster.jobs()
+        except (OrchestratorUnavailable, OrchestratorError):
+            jobs = None  # the registry still answers (next_run unknown)
+        with self.registry.session() as session:
+            if jobs is not None:
+                self.sync_code(session, jobs)
+                session.flush()
+            query = select(Workflow).order_by(Workflow.name)
+            if status is not None:
+                query = query.where(Workflow.status == status.value.upper())
+            if source_type is not None:
+                query = query.where(Workflow.source_type == source_type.value)
+            if owner is not None:
+                query = query.where(Workflow.owner == owner)
+            rows = list(session.scalars(query.limit(limit).offset(offset)))
+            items = []
+            for row in rows:
+                last = session.scalar(
+                    select(Run)
+                    .where(Run.workflow_name == row.name)
+                    .order_by(Run.started_at.desc().nulls_last())
+                    .limit(1)
+                )
+                job = (jobs or {}).get(row.job_name)
+                next_run = next(
+                    (i.next_tick for i in (job.instigators if job else []) if i.running and i.next_tick), None
+                )
+                items.append(
+                    WorkflowItem(
+                        dataset_name=row.name,
+                        status=WorkflowState(row.status.lower()),
+                        source_type=SourceType(row.source_type),
+                        owner=row.owner,
+                        team=row.team,
+                        schedule=Schedule(cron=row.cron, timezone=row.timezone) if row.cron else None,
+                        last_run=LastRun(
+                            run_id=last.run_id,
+                            status=RunStatus(last.status),
+                            started_at=_utc(last.started_at),
+                            duration_seconds=_duration(last.started_at, last.ended_at),
+                        )
+                        if last
+                        else None,
+                        next_run=next_run,
+                    )
+                )
+            return items
+
+    def _refresh(self, session: Session, run: Run) -> Progress | None:
+        """Bring a run's status up to date from Dagster; its progress (None when Dagster is down)."""
+        try:
+            info = self.dagster.run(run.run_id)
+        except (OrchestratorUnavailable, OrchestratorError):
+            return None
+        if info is None:
+            return None
+        run.status = info.status.value
+        run.started_at = info.started_at or run.started_at
+        run.ended_at = info.ended_at
+        session.flush()
+        return Progress(**info.progress.model_dump())
+
+    def status(self, run_id: str) -> RunStatusResponse:
+        with self.registry.session() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                run = self._adopt(session, run_id)
+            progress = self._refresh(session, run) if RunStatus(run.status) not in FINISHED else None
+            if progress is None and RunStatus(run.status) in FINISHED:
+                progress = self._final_progress(run_id)
+            return RunStatusResponse(
+                run_id=run.run_id,
+                dataset_name=run.workflow_name,
+                status=RunStatus(run.status),
+                started_at=_utc(run.started_at),
+                duration_seconds=_duration(run.started_at, run.ended_at),
+                triggered_by=run.triggered_by,
+                params=dict(run.params),
+                logs_url=run.logs_url,
+                progress=progress,
+            )
+
+    def _final_progress(self, run_id: str) -> Progress | None:
+        try:
+            info = self.dagster.run(run_id)
+        except (OrchestratorUnavailable, OrchestratorError):
+            return None
+        return Progress(**info.progress.model_dump()) if info else None
+
+    def _adopt(self, session: Session, run_id: str) -> Run:
+        """A run the API did not launch (a schedule's, a sensor's): recorded when it is a workflow's."""
+        try:
+            info = self.dagster.run(run_id)
+        except OrchestratorUnavailable as exc:
+            raise errors.unavailable(str(exc)) from None
+        except OrchestratorError:
+            info = None  # e.g. a run id Dagster cannot parse
+        if info is None or WORKFLOW_TAG not in info.tags:
+            raise errors.run_not_found(run_id)
+        run = Run(
+            run_id=run_id,
+            workflow_name=info.tags[WORKFLOW_TAG],
+            status=info.status.value,
+            triggered_by=info.tags.get(TRIGGERED_BY_TAG, "scheduler"),
+            run_type="scheduled" if "dagster/schedule_name" in info.tags else "manual",
+            params={},
+            started_at=info.started_at,
+            ended_at=info.ended_at,
+            logs_url=self.dagster.logs_url(run_id),
+        )
+        session.add(run)
+        session.flush()
+        return run
+
+    def history(
+        self, dataset_name: str | None, start_date: date | None, end_date: date | None, limit: int
+    ) -> list[HistoryItem]:
+        with self.registry.session() as session:
+            query = select(Run).order_by(Run.started_at.desc().nulls_last(), Run.run_id)
+            if dataset_name is not None:
+                query = query.where(Run.workflow_name == dataset_name)
+            if start_date is not None:
+                query = query.where(Run.started_at >= datetime.combine(start_date, datetime.min.time(), UTC))
+            if end_date is not None:
+                end = datetime.combine(end_date + timedelta(days=1), datetime.min.time(), UTC)
+                query = query.where(Run.started_at < end)
+            runs = list(session.scalars(query.limit(limit)))
+            for run in runs:
+                if RunStatus(run.status) not in FINISHED:
+                    self._refresh(session, run)
+            return [
+                HistoryItem(
+                    run_id=r.run_id,
+                    dataset_name=r.workflow_name,
+                    status=RunStatus(r.status),
+                    started_at=_utc(r.started_at),
+                    ended_at=_utc(r.ended_at),
+                    duration_seconds=_duration(r.started_at, r.ended_at) if r.ended_at else None,
+                    triggered_by=r.triggered_by,
+                    run_type=r.run_type,
+                )
+                for r in runs
+            ]
+
+    # -- runs ---------------------------------------------------------------------------------------------
+    def _launch(
+        self, job: Job, who: str, params: Params, extra: dict[str, str], partition: str | None
+    ) -> str:
+        tags = {
+            WORKFLOW_TAG: job.name,
+            WORKFLOW_SOURCE_TAG: job.source or "manual",
+            TRIGGERED_BY_TAG: who,
+            PARAMS_TAG: json.dumps(params, sort_keys=True),
+            **extra,
+        }
+        if partition is not None and job.partitioned:
+            tags[PARTITION_TAG] = partition
+        try:
+            return self.dagster.launch(job, tags)
+        except OrchestratorUnavailable as exc:
+            raise errors.unavailable(str(exc)) from None
+        except OrchestratorError as exc:
+            raise errors.ApiError(400, "WORKFLOW_RUN_REJECTED", f"Dagster refused the run: {exc}") from None
+
+    def run(self, name: str, body: RunRequest, who: Identity) -> RunResponse:
+        with self.registry.session() as session:
+            workflow = self._workflow(session, name)
+            version = workflow.current_version
+        job = self._job(name)
+        if body.dry_run:
+            return RunResponse(
+                run_id=None,
+                dataset_name=name,
+                status=RunStatus.PENDING,
+                triggered_by=who.subject,
+                params=body.params,
+                started_at=None,
+                dry_run=True,
+            )
+        date_param = body.params.get("date")
+        run_id = self._launch(job, who.subject, body.params, {}, str(date_param) if date_param else None)
+        now = datetime.now(UTC)
+        with self.registry.session() as session:
+            session.add(
+                Run(
+                    run_id=run_id,
+                    workflow_name=name,
+                    status=RunStatus.PENDING.value,
+                    triggered_by=who.subject,
+                    run_type="manual",
+                    params=dict(body.params),
+                    version=version,
+                    started_at=now,
+                    logs_url=self.dagster.logs_url(run_id),
+                )
+            )
+            self.registry.audit(session, who.subject, "run", name, run_id)
+        return RunResponse(
+            run_id=run_id,
+            dataset_name=name,
+            status=RunStatus.PENDING,
+            triggered_by=who.subject,
+            params=body.params,
+            started_at=now,
+        )
+
+    def backfill(self, name: str, body: BackfillRequest, who: Identity) -> BackfillResponse:
+        if body.end_date < body.start_date:
+            raise errors.ApiError(400, "INVALID_DATE_RANGE", "end_date is before start_date")
+        days = (body.end_date - body.start_date).days + 1
+        if days > 366:
+            raise errors.ApiError(400, "INVALID_DATE_RANGE", f"at most 366 dates per backfill (got {days})")
+        with self.registry.session() as session:
+            version = self._workflow(session, name).current_version
+        job = self._job(name)
+        backfill_id = f"{name}_backfill_{body.start_date:%Y%m%d}_{body.end_date:%Y%m%d}"
+        dates = [body.start_date + timedelta(days=i) for i in range(days)]
+        run_ids: list[str] = []
+        if not body.dry_run:
+            extra = {BACKFILL_TAG: backfill_id}
+            if not body.parallel:
+                extra[SERIAL_TAG] = backfill_id
+            for day in dates:
+                params: Params = {**body.params, "date": day.isoformat()}
+                run_id = self._launch(job, who.subject, params, extra, day.isoformat())
+                run_ids.append(run_id)
+                with self.registry.session() as session:
+                    session.add(
+                        Run(
+                            run_id=run_id,
+                            workflow_name=name,
+                            status=RunStatus.PENDING.value,
+                            triggered_by=who.subject,
+                            run_type="backfill",
+                            params=dict(params),
+                            version=version,
+                            backfill_id=backfill_id,
+                            started_at=datetime.now(UTC),
+                            logs_url=self.dagster.logs_url(run_id),
+                        )
+                    )
+            with self.registry.session() as session:
+                self.registry.audit(session, who.subject, "backfill", name, backfill_id)
+        return BackfillResponse(
+            backfill_id=backfill_id,
+            dataset_name=name,
+            start_date=body.start_date,
+            end_date=body.end_date,
+            run_ids=run_ids,
+            status=RunStatus.PENDING,
+            total_runs=days,
+            dry_run=body.dry_run,
+        )
+
+    def stop(self, run_id: str, reason: str | None, who: Identity) -> StopResponse:
+        with self.registry.session() as session:
+            if session.get(Run, run_id) is None:
+                self._adopt(session, run_id)
+        self._terminate(run_id)
+        now = datetime.now(UTC)
+        with self.registry.session() as session:
+            stopping = session.get(Run, run_id)
+            assert stopping is not None
+            if RunStatus(stopping.status) not in FINISHED:
+                stopping.status = RunStatus.STOPPING.value
+            self.registry.audit(session, who.subject, "stop", run_id, reason)
+            status = RunStatus(stopping.status)
+        return StopResponse(
+            run_id=run_id, status=status, stopped_by=who.subject, stopped_at=now, reason=reason
+        )
+
+    def _terminate(self, run_id: str) -> None:
+        try:
+            self.dagster.terminate(run_id)
+        except OrchestratorUnavailable as exc:
+            raise errors.unavailable(str(exc)) from None
+        except OrchestratorError as exc:
+            if "already" not in str(exc).lower() and "finished" not in str(exc).lower():
+                raise errors.ApiError(409, "WORKFLOW_RUN_NOT_STOPPABLE", f"cannot stop run: {exc}") from None
+
+    # -- pause --------------------------------------------------------------------------------------------
+    def pause(self, name: str, body: PauseRequest, who: Identity, *, running: bool) -> PauseResponse:
+        jobs = self._jobs()
+        with self.registry.session() as session:
+            self.sync_code(session, jobs)  # a CODE workflow not listed yet is known all the same
+            session.flush()
+            self._workflow(session, name)
+        job = jobs.get(name)
+        if job is not None:
+            try:
+                self.dagster.set_running(job, running)
+            except OrchestratorUnavailable as exc:
+                raise errors.unavailable(str(exc)) from None
+            except OrchestratorError as exc:
+                raise errors.unavailable(f"Dagster refused: {exc}") from None
+        now = datetime.now(UTC)
+        with self.registry.session() as session:
+            row = self._workflow(session, name)
+            row.status = "ACTIVE" if running else "PAUSED"
+            row.paused_by = None if running else who.subject
+            row.paused_at = None if running else now
+            row.paused_reason = None if running else body.reason
+            self.registry.audit(session, who.subject, "unpause" if running else "pause", name, body.reason)
+            return PauseResponse(
+                dataset_name=name,
+                status=WorkflowState.active if running else WorkflowState.paused,
+                paused_by=row.paused_by,
+                paused_at=_utc(row.paused_at),
+                reason=row.paused_reason,
+            )
+
+    def pause_all(self, body: PauseRequest, who: Identity, *, running: bool) -> list[PauseResponse]:
+        with self.registry.session() as session:
+            names = list(session.scalars(select(Workflow.name).order_by(Workflow.name)))
+        return [self.pause(n, body, who, running=running) for n in names]
+
+    # -- register -----------------------------------------------------------------------------------------
+    def register(self, body: RegisterRequest, who: Identity) -> RegisterResponse:
+        if body.schedule is not None:
+            validate_cron(body.schedule.cron)
+        try:
+            spec = load_workflow_text(body.yaml_content, f"{body.dataset_name}.yaml")
+        except WorkflowValidationError as exc:
+            problems = [p.render() for p in exc.problems]
+            raise errors.ApiError(400, "INVALID_WORKFLOW_SPEC", exc.render(), problems) from None
+        except FloeError as exc:
+            raise errors.ApiError(400, "INVALID_WORKFLOW_SPEC", str(exc), [str(exc)]) from None
+        if spec.name != body.dataset_name:
+            message = f"workflow.name is {spec.name!r}, expected dataset_name {body.dataset_name!r}"
+            raise errors.ApiError(400, "INVALID_WORKFLOW_SPEC", message, [message])
+        jobs = self._jobs()
+        if body.dataset_name in jobs and jobs[body.dataset_name].source == "code":
+            raise errors.code_workflow(
+                body.dataset_name, "register (a CODE workflow has this name; CODE wins)"
+            )
+        sha = text_sha256(body.yaml_content)
+        now = datetime.now(UTC)
+        path = manual_path(self.store, body.dataset_name)
+        try:
+            with self.registry.session() as session:
+                session.add(
+                    Workflow(
+                        name=body.dataset_name,
+                        source_type="MANUAL",
+                        status="ACTIVE",
+                        owner=body.owner,
+                        team=body.team,
+                        description=body.description,
+                        cron=body.schedule.cron if body.schedule else None,
+                        timezone=body.schedule.timezone if body.schedule else "UTC",
+                        store_path=str(path),
+                        job_name=body.dataset_name,
+                        current_version=1,
+                        registered_by=who.subject,
+                        created_at=now,
+                    )
+                )
+                session.flush()  # the unique name: a concurrent register fails here (-> 409)
+                version = session.scalar(
+                    select(WorkflowVersion.version)
+                    .where(WorkflowVersion.workflow_name == body.dataset_name)
+                    .order_by(WorkflowVersion.version.desc())
+                    .limit(1)
+                )
+                number = (version or 0) + 1
+                session.add(
+                    WorkflowVersion(
+                        workflow_name=body.dataset_name,
+                        version=number,
+                        yaml=body.yaml_content,
+                        sha256=sha,
+                        created_by=who.subject,
+                    )
+                )
+                self.registry.audit(session, who.subject, "register", body.dataset_name, f"version {number}")
+        except IntegrityError:
+            raise errors.already_exists(body.dataset_name) from None
+        with self.registry.session() as session:
+            self._workflow(session, body.dataset_name).current_version = number
+        try:
+            save_manual_workflow(self.store, body.dataset_name, body.yaml_content)
+            self._reload_until(lambda names: body.dataset_name in names)
+        except errors.ApiError:
+            delete_manual_workflow(self.store, body.dataset_name)
+            with self.registry.session() as session:
+                session.delete(self._workflow(session, body.dataset_name))
+                self.registry.audit(session, who.subject, "register_rolled_back", body.dataset_name)
+            raise
+        return RegisterResponse(
+            dataset_name=body.dataset_name,
+            status=WorkflowState.active,
+            source_type=SourceType.MANUAL,
+            s3_path=str(path),
+            dagster_job=body.dataset_name,
+            version=number,
+            sha256=sha,
+            registered_by=who.subject,
+            registered_at=now,
+        )
+
+    def _reload_until(self, done: object) -> None:
+        """Reload the code locations, then poll the jobs until `done(job names)` (bounded)."""
+        assert callable(done)
+        try:
+            self.dagster.reload()
+        except OrchestratorUnavailable as exc:
+            raise errors.unavailable(str(exc)) from None
+        except OrchestratorError as exc:
+            raise errors.unavailable(f"reloading the code location failed: {exc}") from None
+        deadline = time.monotonic() + self.reload_timeout
+        while True:
+            if done(set(self._jobs())):
+                return
+            if time.monotonic() >= deadline:
+                raise errors.unavailable(
+                    f"the code location did not pick the change up within {self.reload_timeout:g}s"
+                )
+            time.sleep(0.5)
+
+    def unregister(self, name: str, force: bool, who: Identity) -> UnregisterResponse:
+        with self.registry.session() as session:
+            workflow = self._workflow(session, name)
+            if workflow.source_type == "CODE":
+                raise errors.code_workflow(name, "unregister")
+            active = [
+                r
+                for r in session.scalars(select(Run).where(Run.workflow_name == name))
+                if RunStatus(r.status) not in FINISHED
+            ]
+            for run in active:
+                self._refresh(session, run)
+            active_ids = [r.run_id for r in active if RunStatus(r.status) not in FINISHED]
+        if active_ids and not force:
+            raise errors.ApiError(
+                409,
+                "WORKFLOW_HAS_ACTIVE_RUNS",
+                f"workflow '{name}' has active runs ({', '.join(active_ids)}); use force to stop them",
+            )
+        job = self._jobs().get(name)
+        for run_id in active_ids:
+            self._terminate(run_id)
+        stopped = False
+        if job is not None and job.instigators:
+            try:
+                self.dagster.set_running(job, False)
+                stopped = True
+            except (OrchestratorUnavailable, OrchestratorError) as exc:
+                raise errors.unavailable(str(exc)) from None
+        deleted = delete_manual_workflow(self.store, name)
+        with self.registry.session() as session:
+            session.delete(self._workflow(session, name))
+            self.registry.audit(session, who.subject, "unregister", name, "force" if force else None)
+        self._reload_until(lambda names: name not in names)
+        return UnregisterResponse(
+            dataset_name=name,
+            status="unregistered",
+            s3_path_deleted=str(manual_path(self.store, name)) if deleted else None,
+            dagster_schedules_stopped=stopped,
+            runs_stopped=active_ids,
+            unregistered_by=who.subject,
+        )

@@ -1,0 +1,32 @@
+"""Server settings, from the environment (`floe api serve` sets them from its options)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from floe_core.workflows.manual_store import store_dir
+from pydantic import BaseModel, ConfigDict
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    database_url: str
+    dagster_url: str
+    dagster_ui_url: str | None = None
+    store: Path
+    dagster_timeout: float = 5.0
+    reload_timeout: float = 120.0
+
+    @classmethod
+    def from_env(cls, project_root: str | Path = ".") -> Settings:
+        root = Path(project_root).resolve()
+        return cls(
+            database_url=os.environ.get("FLOE_API_DATABASE_URL", f"sqlite:///{root / '.floe' / 'api.db'}"),
+            dagster_url=os.environ.get("FLOE_DAGSTER_URL", "http://127.0.0.1:3000"),
+            dagster_ui_url=os.environ.get("FLOE_DAGSTER_UI_URL"),
+            store=store_dir(root),
+            dagster_timeout=float(os.environ.get("FLOE_DAGSTER_TIMEOUT", "5")),
+            reload_timeout=float(os.environ.get("FLOE_API_RELOAD_TIMEOUT", "120")),
+        )
