@@ -220,7 +220,6 @@ def test_register_waits_for_the_job_and_concurrent_registers_conflict(
     assert "manual_wf" not in {w["dataset_name"] for w in cli.json("list")}
 
 
-@pytest.mark.xfail(reason="not yet seen passing against dagster dev before the deadline", strict=False)
 def test_pause_and_unpause_a_code_workflow(
     api: tuple[Api, Settings], dagster: tuple[DevServer, Path]
 ) -> None:
