@@ -273,3 +273,26 @@ def test_continue_runs_the_dependents_and_still_fails_the_run(
     outcome = next(e for e in events if e.event_type == DagsterEventType.STEP_FAILURE)
     assert outcome.step_key == "flaky_continue__outcome"
     assert "job(s) failed: broken" in outcome.event_specific_data.error.message
+
+
+def test_workflows_registered_through_the_api_become_jobs_and_code_wins(project: Path) -> None:
+    """The workflow API's folder store (floe_core.workflows.manual_store) is read at load: MANUAL workflows
+    become jobs tagged floe/workflow_source=manual; a MANUAL one named like a CODE one is ignored."""
+    from floe_core.workflows.manual_store import save_manual_workflow
+
+    store = project / ".floe" / "workflows"
+    save_manual_workflow(
+        store,
+        "registered",
+        'workflow:\n  name: registered\n  jobs: [{job: {name: a, image: x/a:1, command: ["true"]}}]\n',
+    )
+    save_manual_workflow(
+        store,
+        "diamond",
+        'workflow:\n  name: diamond\n  jobs: [{job: {name: z, image: x/z:1, command: ["true"]}}]\n',
+    )
+    defs = _definitions(project)
+    registered = defs.resolve_job_def("registered")
+    assert registered.tags[WORKFLOW_SOURCE_TAG] == "manual"
+    diamond = defs.resolve_job_def("diamond")
+    assert diamond.tags[WORKFLOW_SOURCE_TAG] == "code" and "z" not in {n.name for n in diamond.graph.nodes}

@@ -25,7 +25,7 @@ from floe_dagster.pools import duckdb_pool, pooled
 from floe_dagster.project import caller_file, find_artifacts, load_artifacts, spec_file
 from floe_dagster.resources import build_resources, duckdb_path
 from floe_dagster.user_code import load_asset_modules, reject_duplicates
-from floe_dagster.workflows import build_workflows
+from floe_dagster.workflows import build_workflows, with_manual_workflows
 
 
 class FloeDefinitions:
@@ -68,7 +68,7 @@ def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
     issues = [*plan.issues, *orchestrated.issues]
     if issues:
         raise FloeValidationError(issues, source=str(spec_file(artifacts)))
-    workflow_set = load_workflows(spec, spec_file(artifacts))
+    workflow_set = with_manual_workflows(load_workflows(spec, spec_file(artifacts)))
     workflows = build_workflows(workflow_set, taken=orchestrated.jobs)
     return Definitions(
         assets=[*python, *plan.external, *dbt_assets],

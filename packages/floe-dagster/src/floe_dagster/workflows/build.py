@@ -43,6 +43,7 @@ from floe_core.workflows import (
     render_plan,
     window_for_partition_key,
 )
+from floe_core.workflows.manual_store import load_manual_workflows, merge_manual, store_dir
 from floe_core.workflows.plan import JobInvocation
 from floe_core.workflows.schedules import WindowedSchedule
 from floe_core.workflows.workflow import WorkflowSpec
@@ -62,9 +63,16 @@ class BuiltWorkflows:
     sensors: list[SensorDefinition] = field(default_factory=list)
 
 
-def build_workflows(
-    workflows: WorkflowSet, *, source: str = "code", taken: Sequence[JobDefinition] = ()
-) -> BuiltWorkflows:
+def with_manual_workflows(workflows: WorkflowSet) -> WorkflowSet:
+    """The project's workflows plus the MANUAL ones registered through the workflow API (its folder store,
+    floe_core.workflows.manual_store), CODE winning on a name clash."""
+    manual = load_manual_workflows(store_dir(workflows.root), workflows.runtime)
+    if not manual:
+        return workflows
+    return workflows.model_copy(update={"workflows": merge_manual(list(workflows.workflows), manual)})
+
+
+def build_workflows(workflows: WorkflowSet, *, taken: Sequence[JobDefinition] = ()) -> BuiltWorkflows:
     """Jobs and schedules of every workflow; `taken`: jobs already defined (floe.yaml's own), whose names a
     workflow may not reuse."""
     clash = sorted({w.name for w in workflows.workflows} & {j.name for j in taken})
@@ -76,6 +84,7 @@ def build_workflows(
     built = BuiltWorkflows()
     root = Path(workflows.root)
     for loaded in workflows.workflows:
+        source = "manual" if loaded.origin == "manual" else "code"
         job = workflow_job(loaded, workflows.runtime, root, source=source)
         built.jobs.append(job)
         schedule = loaded.spec.windowed_schedule
