@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from floe_core.cli import add_config_argument
-from floe_core.errors import FloeError
+from floe_core.workflows.cli import parse_params
 
 if TYPE_CHECKING:
     Sub = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -71,16 +71,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="the workflow API (default: $FLOE_API_URL or http://127.0.0.1:8000)")
     parser.add_argument("--token", help="bearer token (default: $FLOE_API_TOKEN)")
     parser.add_argument("--json", action="store_true", help="print the API's JSON answer")
-
-
-def _params(pairs: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise FloeError(f"--param {pair!r}: expected KEY=VALUE")
-        out[key] = value
-    return out
 
 
 def register_verbs(verbs: Sub) -> None:
@@ -170,7 +160,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 
 def _cmd_run(client: Client, args: argparse.Namespace) -> Any:
-    body = {"params": _params(args.param), "dry_run": args.dry_run}
+    body = {"params": parse_params(args.param), "dry_run": args.dry_run}
     return client.call("POST", f"/{args.name}/run", json=body)
 
 
@@ -178,7 +168,7 @@ def _cmd_backfill(client: Client, args: argparse.Namespace) -> Any:
     body = {
         "start_date": args.start,
         "end_date": args.end,
-        "params": _params(args.param),
+        "params": parse_params(args.param),
         "parallel": not args.sequential,
         "dry_run": args.dry_run,
     }
