@@ -7,6 +7,7 @@ The summary of the last run is kept in tests/api/schemathesis_report.md (regener
 from __future__ import annotations
 
 import os
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -21,9 +22,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 HERE = Path(__file__).parent
-_DB = HERE.parent.parent / ".floe" / "schemathesis_api.db"
-_DB.parent.mkdir(parents=True, exist_ok=True)
-_DB.unlink(missing_ok=True)
+# one database per process: pytest-xdist workers all import this module to collect it, at the same time
+_DB = Path(tempfile.mkdtemp(prefix="floe-schemathesis-")) / "api.db"
 APP = create_app(
     Settings(
         database_url=f"sqlite:///{_DB}",
