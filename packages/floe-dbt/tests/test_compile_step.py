@@ -274,3 +274,41 @@ def test_a_recompile_parses_only_what_changed(tmp_path: Path, project_files: Any
     node = load_manifest(tmp_path / ".floe/dbt/manifest.json").raw["nodes"]["model.shop.order_count"]
     assert "order_total" in node["raw_code"]  # the change is in the new manifest
     assert (tmp_path / ".floe/dbt/partial_parse.msgpack").is_file()  # kept for the next compile
+
+
+SECRET_SETTING = """compute:
+  default: dev
+  targets:
+    dev:
+      type: duckdb
+      properties:
+        path: warehouse.duckdb
+        settings: {memory_limit: "${DUCKDB_MEMORY_SECRET}"}
+"""
+
+
+@pytest.mark.slow
+def test_a_secret_in_duckdb_settings_reaches_dbt_but_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, project_files: Any
+) -> None:
+    """Issue 16.1: profiles.yml and compiled_artifacts.json hold env_var()/${...}, dbt gets the value."""
+    write_dbt_project, write_floe_yaml = project_files
+    project = write_dbt_project(tmp_path)
+    (project / "models" / "memory.sql").write_text(
+        "{{ config(materialized='table') }}\nselect current_setting('memory_limit') as m\n"
+    )
+    monkeypatch.setenv("DUCKDB_MEMORY_SECRET", "777MB")
+    compile_project(write_floe_yaml(tmp_path, SECRET_SETTING), steps=STEPS)
+    profile = (tmp_path / ".floe/profiles/profiles.yml").read_text()
+    assert "memory_limit: \"{{ env_var('DUCKDB_MEMORY_SECRET') }}\"" in profile
+    assert "${DUCKDB_MEMORY_SECRET}" in (tmp_path / ".floe/compiled_artifacts.json").read_text()
+    _assert_nowhere(["777MB"], [tmp_path / ".floe"])
+
+    build = run_dbt(
+        ["build", "--select", "memory"],
+        DbtInvocation(project_dir=project, profiles_dir=tmp_path / ".floe/profiles", target="dev"),
+    )
+    check(build, "dbt build")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+        ((limit,),) = conn.execute("select m from main.memory").fetchall()
+    assert limit == "741.0 MiB"  # 777 MB as DuckDB shows it: the value came through env_var()

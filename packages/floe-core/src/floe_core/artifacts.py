@@ -7,12 +7,15 @@ stored relative to the artifacts file, so a compiled project can be moved or cop
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import PrivateAttr, ValidationError
 
 from floe_core.errors import FloeError
+from floe_core.interpolation import has_deferred, resolve_deferred
 from floe_core.spec import FloeSpec
 from floe_core.spec.base import FloeModel
 
@@ -59,7 +62,7 @@ class CompiledArtifacts(FloeModel):
     floe_version: str
     project_root: str  # relative to the folder holding this artifacts file
     spec_path: str  # floe.yaml, relative to project root
-    spec: FloeSpec  # the interpolated, validated floe.yaml
+    spec: FloeSpec  # the interpolated, validated floe.yaml (on disk: secret-looking ${VARS} kept, see load)
     dbt: DbtArtifacts | None = None
     target: ActiveTarget | None = None  # None only when no compile step resolved one (floe-dbt absent)
 
@@ -76,8 +79,12 @@ class CompiledArtifacts(FloeModel):
         return (self.root / relative).resolve()
 
     @classmethod
-    def load(cls, path: str | Path) -> CompiledArtifacts:
-        """Read and validate an artifacts file; every failure is a FloeError telling what to do."""
+    def load(cls, path: str | Path, env: Mapping[str, str] | None = None) -> CompiledArtifacts:
+        """Read and validate an artifacts file; every failure is a FloeError telling what to do.
+
+        The file holds references to secret-looking variables as written in floe.yaml (`${ALERT_TOKEN}`,
+        floe_core.interpolation): they are resolved here from `env` (default os.environ), so the secret
+        lives only in this process's memory; one that is unset is an error naming the variable."""
         p = Path(path)
         if not p.is_file():
             raise FloeError(f"compiled artifacts not found at {p}: run `floe compile` first")
@@ -91,6 +98,8 @@ class CompiledArtifacts(FloeModel):
                 f"compiled artifacts at {p} have schema_version {found!r}, this floe reads"
                 f" {SCHEMA_VERSION!r}: run `floe compile` again"
             )
+        if isinstance(raw, dict) and "spec" in raw:
+            raw["spec"] = _resolve_references(raw["spec"], os.environ if env is None else env, p)
         try:
             artifacts = cls.model_validate(raw)
         except ValidationError as exc:
@@ -106,3 +115,28 @@ class CompiledArtifacts(FloeModel):
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude_none=False)
+
+
+def _resolve_references(spec: Any, env: Mapping[str, str], path: Path) -> Any:
+    """Every string of the stored spec resolved (floe_core.interpolation.resolve_deferred)."""
+    missing: list[str] = []
+
+    def walk(value: Any, where: str) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, str) and has_deferred(value):
+            result = resolve_deferred(value, env)
+            missing.extend(f"{where}: {problem.message}" for problem in result.problems)
+            return result.text
+        return value
+
+    resolved = walk(spec, "")
+    if missing:
+        raise FloeError(
+            f"compiled artifacts at {path} refer to environment variables this process does not have"
+            " (floe keeps secret-looking variables out of the file and reads them when the project is"
+            " loaded):\n  " + "\n  ".join(missing)
+        )
+    return resolved

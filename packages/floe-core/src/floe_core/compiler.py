@@ -3,6 +3,10 @@
 Atomicity: every output is first written to a staging folder inside the output folder; only when the spec is
 valid and every step succeeded is each staged file moved into place with os.replace (atomic per file),
 compiled_artifacts.json last. Any failure leaves the previous outputs byte-identical.
+
+Secrets: what is written holds the spec with references to secret-looking variables kept as `${NAME}`
+(floe_core.interpolation, "deferred references"); CompiledArtifacts.load resolves them in the process that
+reads the file, and floe-dbt writes them into profiles.yml as `{{ env_var(...) }}`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from floe_core.artifacts import (
 )
 from floe_core.compile_steps import CompileContext, CompileStep, discover_steps
 from floe_core.errors import FloeError
-from floe_core.loader import load_spec
+from floe_core.loader import load_spec_to_store
 
 
 def floe_version() -> str:
@@ -79,7 +83,8 @@ def compile_project(
     `output_dir` defaults to `.floe` next to floe.yaml; `env` to os.environ; `steps` (name -> step) to
     the installed entry points of group `floe.compile_steps`.
     """
-    spec = load_spec(config_path, env)
+    loaded = load_spec_to_store(config_path, env)
+    spec = loaded.stored  # secret-looking ${VARS} kept as references: nothing written holds their values
     spec_path = Path(config_path).resolve()
     project_root = spec_path.parent
     out = Path(output_dir).resolve() if output_dir is not None else project_root / DEFAULT_OUTPUT_DIR
@@ -103,4 +108,6 @@ def compile_project(
         _publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return artifacts.bound_to(out / ARTIFACTS_FILENAME)
+    # what CompiledArtifacts.load gives for the file just written: references resolved again
+    resolved = artifacts.model_copy(update={"spec": loaded.spec}) if loaded.defers_secrets else artifacts
+    return resolved.bound_to(out / ARTIFACTS_FILENAME)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -173,6 +174,56 @@ def parse_spec(
     given."""
     chosen = os.environ if env is None else env
     return validate_document(load_yaml(text, source), chosen, source, root)
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """floe.yaml as validated (`spec`, every value substituted) and as floe may write it to disk
+    (`stored`: references to secret-looking variables kept as `${NAME}`; floe_core.interpolation)."""
+
+    spec: FloeSpec
+    stored: FloeSpec
+
+    @property
+    def defers_secrets(self) -> bool:
+        return self.stored is not self.spec
+
+
+def stored_copy(doc: YamlDocument, env: Mapping[str, str], source: str, spec: FloeSpec) -> FloeSpec:
+    """The validated `spec` with secret-looking references kept (the copy compiled_artifacts.json holds).
+
+    A field that cannot hold a reference (a number, an enumerated value) and takes its value from a
+    secret-looking variable is an error naming it: floe would otherwise have to write the value in clear."""
+    deferred = interpolate(doc, env, defer=may_hold_secret)
+    if not deferred.deferred:
+        return spec
+    try:
+        return FloeSpec.model_validate(deferred.data)
+    except ValidationError as exc:
+        issues = []
+        for issue in translate(FloeSpec, exc, deferred.data):
+            names = next((n for p, n in deferred.deferred.items() if issue.path[: len(p)] == p), ())
+            shown = ", ".join(f"${n}" for n in names) or "a secret-looking variable"
+            issues.append(
+                Issue(
+                    format_path(issue.path),
+                    f"takes its value from {shown}, which floe keeps out of compiled_artifacts.json"
+                    " (secret-looking name), but this field needs the value itself at compile time; use a"
+                    " variable whose name does not look secret, or the field's *_env form if it has one",
+                    None,
+                    doc.line_of(issue.path),
+                )
+            )
+        raise FloeValidationError(issues, source) from None
+
+
+def load_spec_to_store(path: str | Path, env: Mapping[str, str] | None = None) -> LoadedSpec:
+    """`load_spec`, plus the copy of the spec that may be written to disk (`LoadedSpec.stored`)."""
+    p = Path(path)
+    chosen = os.environ if env is None else env
+    doc = load_yaml(read_config(p), str(p))
+    spec = validate_document(doc, chosen, str(p), root=p.parent)
+    return LoadedSpec(spec, stored_copy(doc, chosen, str(p), spec))
 
 
 def load_spec(path: str | Path, env: Mapping[str, str] | None = None) -> FloeSpec:

@@ -15,6 +15,7 @@ import yaml
 from floe_core.artifacts import ActiveTarget
 from floe_core.errors import FloeError
 from floe_core.fs import atomic_write_text
+from floe_core.interpolation import dbt_env_var_text, has_deferred
 from floe_core.spec import FloeSpec
 from floe_core.spec.compute import ComputeTarget
 
@@ -46,7 +47,7 @@ def render_output(name: str, target: ComputeTarget, paths: LocalPaths | None = N
     profile = profile_for(target.type, where)
     if profile.relocate is not None and paths is not None:
         target = profile.relocate(target, paths)
-    out = profile.render(target)
+    out = _with_env_vars(profile.render(target))
     missing = [f for f in profile.required_fields if out.get(f) in (None, "")]
     if missing:
         raise FloeError(
@@ -126,6 +127,22 @@ def _strings(value: ProfileValue) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return []
+
+
+def _with_env_vars(output: DbtOutput) -> DbtOutput:
+    """Secret-looking `${VAR}` references the compiled spec keeps (floe_core.interpolation) as dbt's
+    `{{ env_var('VAR') }}`: e.g. DuckDB `settings: {s3_secret_access_key: ${AWS_SECRET_ACCESS_KEY}}`."""
+
+    def convert(value: ProfileValue) -> ProfileValue:
+        if isinstance(value, str):
+            return dbt_env_var_text(value) if has_deferred(value) else value
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        return value
+
+    return {k: convert(v) for k, v in output.items()}
 
 
 def _is_env_ref(value: ProfileValue) -> bool:
