@@ -41,6 +41,7 @@ class Receiver:
     spans: list[Any] = field(default_factory=list)  # opentelemetry.proto Span messages
     resources: list[dict[str, str]] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)  # Authorization headers of lineage posts
+    paths: list[str] = field(default_factory=list)  # request paths as sent, query string included
 
     def events(self, job: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -59,12 +60,14 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            if self.path.rstrip("/").endswith("/api/v1/lineage"):
+            receiver.paths.append(self.path)
+            path = self.path.split("?", 1)[0].rstrip("/")
+            if path.endswith("/api/v1/lineage"):
                 if self.headers.get("Authorization"):
                     receiver.authorizations.append(self.headers["Authorization"])
                 receiver.lineage.append(json.loads(body))
                 self._reply(201, b"", "application/json")
-            elif self.path.rstrip("/").endswith("/v1/traces"):
+            elif path.endswith("/v1/traces"):
                 request = ExportTraceServiceRequest()
                 request.ParseFromString(body)
                 _collect(receiver, request)

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,7 +45,18 @@ def _failing_step(context: CompileContext) -> CompileStepResult:
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """What a reader sees under `.floe/`: the fixed names (links through `current`), not the builds."""
+    seen: dict[str, bytes] = {}
+    for root, _dirs, files in os.walk(folder, followlinks=True):
+        relative = Path(root).relative_to(folder)
+        if relative.parts[:1] in (("builds",), ("current",)) or str(relative).startswith(".staging-"):
+            continue
+        seen.update({str(relative / f): (Path(root) / f).read_bytes() for f in files})
+    return dict(sorted(seen.items()))
+
+
+def _visible(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name not in ("builds", "current"))
 
 
 def test_compile_writes_artifacts_and_step_outputs(project: Path) -> None:
@@ -83,7 +98,7 @@ def test_failure_leaves_previous_outputs_byte_identical(project: Path, breakage:
     with pytest.raises(FloeError):
         compile_project(project, env={"FLOE_TARGET": "prod"}, steps=steps)
     assert _snapshot(out) == before
-    assert sorted(p.name for p in out.iterdir()) == [ARTIFACTS_FILENAME, "profiles"]
+    assert _visible(out) == [ARTIFACTS_FILENAME, "profiles"]
 
 
 def test_unexpected_step_error_is_annotated_and_changes_nothing(project: Path) -> None:
@@ -172,3 +187,52 @@ def test_real_entry_point_steps(project: Path) -> None:
     artifacts = compile_project(project, env={})
     assert artifacts.dbt is not None
     assert artifacts.resolve(artifacts.dbt.manifest_path).is_file()
+
+
+KILLED_COMPILE = """
+import os, signal, sys
+from pathlib import Path
+from floe_core import compiler
+from floe_core.compile_steps import CompileStepResult
+
+where = sys.argv[2]
+
+def step(context):
+    (context.staging_dir / "profiles").mkdir(parents=True, exist_ok=True)
+    (context.staging_dir / "profiles" / "profiles.yml").write_text("new", encoding="utf-8")
+    if where == "step":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return CompileStepResult()
+
+switch = compiler._switch_link
+
+def killing_switch(link, target):
+    if where == "publish" and link.name == "current":
+        os.kill(os.getpid(), signal.SIGKILL)
+    switch(link, target)
+
+compiler._switch_link = killing_switch
+compiler.compile_project(sys.argv[1], env={"FLOE_TARGET": "prod"}, steps={"dbt": step})
+"""
+
+
+@pytest.mark.parametrize("where", ["step", "publish"])
+def test_a_compile_killed_anywhere_leaves_the_previous_outputs_and_is_cleaned_up(
+    project: Path, where: str
+) -> None:
+    """Issue 16.8: a kill (SIGKILL: no handler runs) while a step writes or inside the publish leaves what
+    readers see byte-identical; the next compile removes the dead compile's staging folder and old builds."""
+    compile_project(project, env={}, steps={"dbt": _fake_dbt_step})
+    out = project.parent / ".floe"
+    before = _snapshot(out)
+    done = subprocess.run([sys.executable, "-c", KILLED_COMPILE, str(project), where], check=False)
+    assert done.returncode == -signal.SIGKILL
+    assert _snapshot(out) == before
+    left = [p.name for p in out.iterdir() if p.name.startswith(".staging-")]
+    assert len(left) == (1 if where == "step" else 0)  # the publish had already renamed its staging
+
+    for _ in range(3):
+        compile_project(project, env={}, steps={"dbt": _fake_dbt_step})
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging-")]
+    assert len(list((out / "builds").iterdir())) == 2  # the current build and the one before it
+    assert (out / "current").resolve().parent == (out / "builds").resolve()

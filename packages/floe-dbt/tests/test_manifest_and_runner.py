@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -106,3 +111,53 @@ def test_error_text_falls_back_to_output_tail() -> None:
 def test_runner_timeout_is_a_floe_error(tmp_path: Path) -> None:
     with pytest.raises(FloeError, match=r"did not finish within 0.01 seconds"):
         run_dbt(["--version"], DbtInvocation(project_dir=tmp_path), timeout=0.01)
+
+
+ORPHAN_PARENT = """
+import sys
+from pathlib import Path
+from floe_dbt import runner
+
+# stands in for a long `dbt parse`: records its pid, then sleeps
+runner._DBT_MAIN = (
+    "import os, sys, time; from pathlib import Path;"
+    f" Path({sys.argv[1]!r}).write_text(str(os.getpid())); time.sleep(600)"
+)
+runner.run_dbt(["parse"], runner.DbtInvocation(project_dir=Path({sys.argv[2]!r})))
+"""
+
+
+def test_dbt_ends_when_the_process_that_started_it_is_killed(tmp_path: Path) -> None:
+    """Issue 16.8: `floe compile` killed with SIGKILL left `dbt parse` running as an orphan."""
+    pid_file = tmp_path / "dbt.pid"
+    script = ORPHAN_PARENT.replace("{sys.argv[1]!r}", repr(str(pid_file))).replace(
+        "{sys.argv[2]!r}", repr(str(tmp_path))
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        for _ in range(600):  # bounded wait for the child to start (not a timing assertion)
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        for _ in range(600):
+            if not _alive(child):
+                break
+            time.sleep(0.05)
+        assert not _alive(child), f"dbt (pid {child}) outlived the killed floe compile"
+    finally:
+        parent.kill()
+        if pid_file.exists() and pid_file.read_text() and _alive(int(pid_file.read_text())):
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie (exited, not yet reaped by init) counts as gone
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "\nState:\tZ" in status.read_text())

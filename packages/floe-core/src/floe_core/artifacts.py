@@ -76,7 +76,9 @@ class CompiledArtifacts(FloeModel):
 
     def resolve(self, relative: str) -> Path:
         """Absolute path of a project-relative path recorded in the artifacts."""
-        return (self.root / relative).resolve()
+        # normalised, not resolved: `.floe/dbt` and `.floe/profiles` are links through `.floe/current`
+        # (floe_core.compiler), so a long-running process follows the build `floe compile` switched to
+        return Path(os.path.normpath(self.root / relative))
 
     @classmethod
     def load(cls, path: str | Path, env: Mapping[str, str] | None = None) -> CompiledArtifacts:
@@ -110,7 +112,9 @@ class CompiledArtifacts(FloeModel):
 
     def bound_to(self, artifacts_path: str | Path) -> CompiledArtifacts:
         """Remember where this artifacts file lives, so `.root` and `.resolve()` are absolute."""
-        self._artifacts_path = Path(artifacts_path).resolve()
+        # absolute, but not through symbolic links: `.floe/compiled_artifacts.json` is a link into the
+        # current build (floe_core.compiler) and the project root is recorded relative to `.floe/`
+        self._artifacts_path = Path(os.path.abspath(artifacts_path))  # noqa: PTH100 - keep links
         return self
 
     def to_json(self) -> str:

@@ -1,8 +1,12 @@
 """`compile_project`: floe.yaml -> `.floe/` (compiled_artifacts.json plus whatever compile steps write).
 
-Atomicity: every output is first written to a staging folder inside the output folder; only when the spec is
-valid and every step succeeded is each staged file moved into place with os.replace (atomic per file),
-compiled_artifacts.json last. Any failure leaves the previous outputs byte-identical.
+Atomicity: every output is first written to a staging folder inside the output folder. Only when the spec is
+valid and every step succeeded does the staging folder become a build, `.floe/builds/<id>/` (one rename),
+and `.floe/current`, a symbolic link, is switched to it (one more rename: the single atomic switch). The
+names readers use — `.floe/compiled_artifacts.json`, `.floe/profiles`, `.floe/dbt` — are fixed links through
+`current`, so they always show one build as a whole: a failure or a kill at any point leaves the previous
+outputs in place, never a new manifest beside old artifacts. The previous build is kept for a process that
+still reads it; older ones, and staging folders of compiles that died, are removed.
 
 Secrets: what is written holds the spec with references to secret-looking variables kept as `${NAME}`
 (floe_core.interpolation, "deferred references"); CompiledArtifacts.load resolves them in the process that
@@ -14,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -63,13 +68,73 @@ def _run_steps(
     return dbt, target
 
 
+BUILDS_DIR = "builds"
+CURRENT_LINK = "current"
+STAGING_PREFIX = ".staging-"
+_KEEP_BUILDS = 2  # the new build and the one before it (a running process may still be reading it)
+_STALE_SECONDS = 3600  # a staging folder without a process id (older floe) is stale after an hour
+
+
 def _publish(staging: Path, output_dir: Path) -> None:
-    """Move every staged file to the same place under output_dir; the artifacts file goes last."""
-    staged = sorted(p for p in staging.rglob("*") if p.is_file() and p.name != ARTIFACTS_FILENAME)
-    for source in [*staged, staging / ARTIFACTS_FILENAME]:
-        target = output_dir / source.relative_to(staging)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        source.replace(target)  # os.replace: atomic within one filesystem
+    """Make the staging folder a build and switch `current` to it (module docstring)."""
+    builds = output_dir / BUILDS_DIR
+    builds.mkdir(exist_ok=True)
+    build = builds / f"{time.time_ns():020d}-{os.getpid()}"
+    staging.rename(build)  # same filesystem: atomic
+    _switch_link(output_dir / CURRENT_LINK, Path(BUILDS_DIR) / build.name)
+    for entry in sorted(build.iterdir(), key=lambda p: p.name == ARTIFACTS_FILENAME):  # artifacts last
+        _ensure_link(output_dir / entry.name, Path(CURRENT_LINK) / entry.name)
+    _prune_builds(builds)
+
+
+def _switch_link(link: Path, target: Path) -> None:
+    """Point `link` at `target` atomically: a new link under a temporary name, renamed over the old one."""
+    temporary = link.with_name(f"{link.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(target)
+    temporary.replace(link)
+
+
+def _ensure_link(path: Path, target: Path) -> None:
+    """`path` is a fixed link to `target` (through `current`); an output of an older floe, a real file or
+    folder at that name, is replaced once."""
+    if path.is_symlink() and path.readlink() == target:
+        return
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    _switch_link(path, target)
+
+
+def _prune_builds(builds: Path) -> None:
+    for old in sorted(builds.iterdir(), reverse=True)[_KEEP_BUILDS:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_stale_staging(output_dir: Path) -> None:
+    """Staging folders left by a compile that was killed: its process is gone (or, for a folder without a
+    process id in its name, an hour has passed)."""
+    for folder in output_dir.glob(f"{STAGING_PREFIX}*"):
+        pid_text = folder.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+        if pid_text.isdigit():
+            if _process_alive(int(pid_text)):
+                continue
+        else:
+            try:
+                if time.time() - folder.stat().st_mtime < _STALE_SECONDS:
+                    continue
+            except OSError:
+                continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def compile_project(
@@ -92,7 +157,8 @@ def compile_project(
         raise FloeError(f"output folder {out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
     chosen = dict(discover_steps()) if steps is None else dict(steps)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    _remove_stale_staging(out)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
     try:
         context = CompileContext(spec, spec_path, project_root, out, staging)
         dbt, target = _run_steps(chosen, context)

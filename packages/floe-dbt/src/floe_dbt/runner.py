@@ -8,12 +8,15 @@ paths in profiles (e.g. a DuckDB file) mean the same thing at compile time and a
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +32,23 @@ _TAIL_LINES = 40
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # The dbt console script's body, run by this interpreter (`-m dbt.cli.main` triggers a runpy warning).
 _DBT_MAIN = "import sys; from dbt.cli.main import cli; sys.argv[0] = 'dbt'; sys.exit(cli())"
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _end_with_parent() -> None:
+    """In the child, before dbt starts: the kernel sends it SIGTERM when its parent dies, however the
+    parent died (`floe compile` killed with SIGKILL left `dbt parse` running as an orphan)."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _child_setup() -> Callable[[], None] | None:
+    # PR_SET_DEATHSIG follows the parent *thread*: only a dbt started from the main thread (floe compile)
+    # gets it, so a dbt started by a worker thread does not die when that thread ends. Linux only.
+    if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
+        return _end_with_parent
+    return None
 
 
 @dataclass(frozen=True)
@@ -101,6 +121,7 @@ def run_dbt(args: Sequence[str], invocation: DbtInvocation, timeout: float | Non
             text=True,
             timeout=timeout,
             check=False,
+            preexec_fn=_child_setup(),  # only set for a main-thread caller (see _child_setup)
         )
     except subprocess.TimeoutExpired as exc:
         raise FloeError(f"dbt {' '.join(args)} did not finish within {timeout} seconds") from exc
