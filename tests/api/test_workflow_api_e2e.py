@@ -1,13 +1,14 @@
 """End to end under a real `dagster dev` (webserver + daemon): the workflow API served by uvicorn and every
 `floe workflow` verb through the CLI, on floe.yaml jobs (CODE workflows), with SQLite and PostgreSQL.
 
-MANUAL workflows: the job builder for workflow specs (floe_dagster/workflows) is not on this branch, so a
-registered workflow never becomes a Dagster job here: `register` stores it, reloads the code location, waits
-(bounded) for the job and — as it never comes — rolls back and answers 503. That exercises store + reload +
-the wait against the real Dagster; the 201 path needs the job builder (see docs/workflow-api.md)."""
+MANUAL workflows: `register` stores the YAML where the code location reads it (`.floe/workflows`), reloads
+the code location and answers 201 once Dagster has the job; the workflow then runs (subprocess runtime),
+backfills 7 dates one at a time (`parallel=false`, serialised by the instance's run queue) and is
+unregistered (the job leaves Dagster)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -58,8 +59,17 @@ SCHEDULES = """{ repositoriesOrError { ... on RepositoryConnection { nodes {
   schedules { name scheduleState { status } } } } } }"""
 MANUAL = (
     'workflow:\n  name: manual_wf\n  schedule: {cron: "0 2 * * *", start_date: "2024-01-01"}\n'
-    "  jobs: [{job: {name: a, image: lakehouse/a:1}}]\n"
+    '  jobs: [{job: {name: a, image: lakehouse/a:1, command: ["echo", "{{ ds }}"]}}]\n'
 )
+SERIAL_QUEUE = """run_coordinator:
+  module: dagster.core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    tag_concurrency_limits:
+      - {key: floe/backfill_serial, value: {applyLimitPerUniqueValue: true}, limit: 1}
+"""
+JOBS = """{ repositoriesOrError { ... on RepositoryConnection { nodes { jobs { name } } } } }"""
+RUN_TIMES = "query($id: ID!) { runOrError(runId: $id) { ... on Run { startTime endTime } } }"
 
 
 def poll(what: str, probe: Callable[[], T | None], timeout: float = 240) -> T:
@@ -99,11 +109,13 @@ def dagster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevServe
     root = tmp_path_factory.mktemp("api_e2e")
     project = root / "project"
     write_project(project, ORCHESTRATION, ASSETS)
+    with (project / "floe.yaml").open("a", encoding="utf-8") as spec:  # MANUAL workflows run as processes
+        spec.write("workflows:\n  runtime: {type: subprocess}\n")
     compile_project(project)
     (project / "definitions.py").write_text(
         "from floe_dagster import FloeDefinitions\n\ndefs = FloeDefinitions.from_compiled_artifacts()\n"
     )
-    with dagster_dev(project, "definitions.py", root / "dagster_home", {}) as dev:
+    with dagster_dev(project, "definitions.py", root / "dagster_home", {}, SERIAL_QUEUE) as dev:
         dev.wait_for("the jobs", lambda: _jobs_loaded(dev), 300)
         yield dev, project
 
@@ -131,8 +143,8 @@ def api(
     settings = Settings(
         database_url=url,
         dagster_url=f"http://127.0.0.1:{dev.port}",
-        store=tmp_path / "store",
-        reload_timeout=15,
+        store=project / ".floe" / "workflows",  # where the code location reads MANUAL workflows
+        reload_timeout=180,  # a hang guard: register answers as soon as Dagster has the job
     )
     app = create_app(settings)
     port = free_port()
@@ -180,7 +192,7 @@ def test_every_verb_against_dagster_dev(api: tuple[Api, Settings], dagster: tupl
     # CODE workflows: no unregister, no register over them (403, exit code 4)
     refused = cli.cli("unregister", "report_job")
     assert refused.returncode == 4 and "WORKFLOW_PERMISSION_DENIED" in refused.stderr
-    spec = Path(settings.store).parent / "report_job.yaml"
+    spec = Path(settings.store).parent.parent / "report_job.yaml"
     spec.write_text(MANUAL.replace("manual_wf", "report_job"))
     refused = cli.cli("register", "report_job", str(spec), "--owner", "o@x")
     assert refused.returncode == 4 and "WORKFLOW_PERMISSION_DENIED" in refused.stderr
@@ -188,36 +200,88 @@ def test_every_verb_against_dagster_dev(api: tuple[Api, Settings], dagster: tupl
     # errors: unknown run (5), unknown workflow (5), bad cron (3)
     assert cli.cli("status", "00000000-0000-0000-0000-000000000000").returncode == 5
     assert cli.cli("run", "nope").returncode == 5
-    manual = Path(settings.store).parent / "manual_wf.yaml"
+    manual = Path(settings.store).parent.parent / "manual_wf.yaml"
     manual.write_text(MANUAL)
     bad = cli.cli("register", "manual_wf", str(manual), "--owner", "o@x", "--cron", "61 * * * *")
     assert bad.returncode == 3 and "INVALID_CRON_EXPRESSION" in bad.stderr
 
 
-def test_register_waits_for_the_job_and_concurrent_registers_conflict(
+def test_manual_workflow_register_run_backfill_unregister(
     api: tuple[Api, Settings], dagster: tuple[DevServer, Path]
 ) -> None:
-    """Without the workflow job builder the job never appears: one register waits, reloads, rolls back (503),
-    the concurrent one is refused by the unique name (409); nothing is left in the store or the list."""
+    """Two concurrent registers: exactly one 201 (answered once Dagster has the job) and one 409. The
+    MANUAL workflow is listed, runs to SUCCESS, backfills 7 dates one after another, and unregisters."""
     cli, settings = api
+    dev, _ = dagster
     body = {"dataset_name": "manual_wf", "owner": "o@x", "yaml_content": MANUAL}
     headers = {"Authorization": f"Bearer {cli.env['FLOE_API_TOKEN']}"}
     codes: list[int] = []
+    answers: list[str] = []
 
     def register() -> None:
         response = httpx.post(
-            f"{cli.env['FLOE_API_URL']}/api/v1/workflows/register", json=body, headers=headers, timeout=120
+            f"{cli.env['FLOE_API_URL']}/api/v1/workflows/register", json=body, headers=headers, timeout=300
         )
         codes.append(response.status_code)
+        answers.append(response.text)
 
     threads = [threading.Thread(target=register) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(codes) == [409, 503]
+    try:
+        assert sorted(codes) == [201, 409], answers
+        assert (Path(settings.store) / "manual_wf.yaml").exists()
+        assert "manual_wf" in _job_names(dev)  # 201 means Dagster has it
+        listed = {w["dataset_name"]: w for w in cli.json("list")}
+        assert listed["manual_wf"]["source_type"] == "MANUAL"
+
+        run = cli.json("run", "manual_wf", "--param", "date=2024-01-05")
+        _wait_for_success(cli, run["run_id"])
+
+        backfill = cli.json(
+            "backfill", "manual_wf", "--start", "2024-02-01", "--end", "2024-02-07", "--sequential"
+        )
+        assert len(backfill["run_ids"]) == backfill["total_runs"] == 7
+        for run_id in backfill["run_ids"]:
+            poll(
+                "SUCCESS",
+                lambda run_id=run_id: cli.json("status", run_id)["status"] == "SUCCESS" or None,
+                600,
+            )
+        times = sorted(
+            (t["startTime"], t["endTime"])
+            for t in (dev.graphql(RUN_TIMES, {"id": r})["runOrError"] for r in backfill["run_ids"])
+        )
+        assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(times))
+        history = cli.json("history", "--name", "manual_wf")
+        assert sum(h["run_type"] == "backfill" for h in history) == 7
+    finally:
+        removed = cli.cli("unregister", "manual_wf", "--force")
+    assert removed.returncode == 0, removed.stdout + removed.stderr
     assert not (Path(settings.store) / "manual_wf.yaml").exists()
     assert "manual_wf" not in {w["dataset_name"] for w in cli.json("list")}
+    dev.wait_for("the job to leave Dagster", lambda: ("manual_wf" not in _job_names(dev)) or None, 180)
+
+
+def _wait_for_success(cli: Api, run_id: str) -> None:
+    seen: list[Any] = []
+
+    def succeeded() -> bool | None:
+        seen.append(cli.json("status", run_id))
+        assert seen[-1]["status"] not in ("FAILED", "STOPPED"), seen[-1]
+        return seen[-1]["status"] == "SUCCESS" or None
+
+    try:
+        poll("SUCCESS", succeeded, 600)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {seen[-1:]}") from None
+
+
+def _job_names(dev: DevServer) -> set[str]:
+    nodes = dev.graphql(JOBS)["repositoriesOrError"].get("nodes") or []
+    return {j["name"] for n in nodes for j in n["jobs"]}
 
 
 def test_pause_and_unpause_a_code_workflow(

@@ -63,10 +63,13 @@ class DevServer:
 
 
 @contextlib.contextmanager
-def dagster_dev(project: Path, definitions: str, home: Path, env: dict[str, str]) -> Iterator[DevServer]:
-    """`dagster dev -f <definitions>` in `project` on a free port with DAGSTER_HOME=`home`."""
+def dagster_dev(
+    project: Path, definitions: str, home: Path, env: dict[str, str], instance_yaml: str = ""
+) -> Iterator[DevServer]:
+    """`dagster dev -f <definitions>` in `project` on a free port with DAGSTER_HOME=`home` (its dagster.yaml:
+    telemetry off, plus `instance_yaml`)."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n" + instance_yaml)
     port = free_port()
     log_path = home.parent / f"dagster_dev_{port}.log"
     with log_path.open("wb") as log:

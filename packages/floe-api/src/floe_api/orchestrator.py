@@ -166,7 +166,10 @@ class Dagster:
     def logs_url(self, run_id: str) -> str:
         return f"{self.ui_url}/runs/{run_id}"
 
-    def query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    def query(
+        self, query: str, variables: dict[str, Any] | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """One GraphQL request, bounded by the client's timeout or `timeout` (a reload loads user code)."""
         try:
             self.breaker.before()
         except CircuitOpen as exc:
@@ -175,7 +178,11 @@ class Dagster:
             self._client = httpx.Client(timeout=self._timeout)
         try:
             response = self._client.post(
-                f"{self.url}/graphql", json={"query": query, "variables": variables or {}}
+                f"{self.url}/graphql",
+                json={"query": query, "variables": variables or {}},
+                timeout=httpx.USE_CLIENT_DEFAULT
+                if timeout is None
+                else httpx.Timeout(timeout, connect=self._timeout.connect),
             )
             if response.status_code < 500 or response.headers.get("content-type", "").startswith(
                 "application/json"
@@ -315,8 +322,10 @@ class Dagster:
         result = self._ok(self.query(_LOCATIONS)["workspaceOrError"], "Workspace")
         return [entry["name"] for entry in result["locationEntries"]]
 
-    def reload(self) -> None:
-        """Reload every code location (MANUAL workflows are read from the store at load)."""
+    def reload(self, timeout: float = 120.0) -> None:
+        """Reload every code location (MANUAL workflows are read from the store at load). Dagster answers
+        when the location has loaded the user's code again: that takes seconds, so `timeout` bounds it,
+        not the short timeout of every other request."""
         for location in self.locations():
-            reload = self.query(_RELOAD, {"l": location})["reloadRepositoryLocation"]
+            reload = self.query(_RELOAD, {"l": location}, timeout=timeout)["reloadRepositoryLocation"]
             self._ok(reload, "WorkspaceLocationEntry")

@@ -292,14 +292,18 @@ class WorkflowService:
     def _launch(
         self, job: Job, who: str, params: Params, extra: dict[str, str], partition: str | None
     ) -> str:
+        partitioned = partition is not None and job.partitioned
+        # a `date` that became the run's partition is the window, not a param of the workflow's jobs (a
+        # workflow refuses params its jobs do not declare)
+        job_params = {k: v for k, v in params.items() if not (partitioned and k == "date")}
         tags = {
             WORKFLOW_TAG: job.name,
             WORKFLOW_SOURCE_TAG: job.source or "manual",
             TRIGGERED_BY_TAG: who,
-            PARAMS_TAG: json.dumps(params, sort_keys=True),
+            PARAMS_TAG: json.dumps(job_params, sort_keys=True),
             **extra,
         }
-        if partition is not None and job.partitioned:
+        if partition is not None and partitioned:
             tags[PARTITION_TAG] = partition
         try:
             return self.dagster.launch(job, tags)
@@ -548,7 +552,7 @@ class WorkflowService:
         """Reload the code locations, then poll the jobs until `done(job names)` (bounded)."""
         assert callable(done)
         try:
-            self.dagster.reload()
+            self.dagster.reload(timeout=self.reload_timeout)
         except OrchestratorUnavailable as exc:
             raise errors.unavailable(str(exc)) from None
         except OrchestratorError as exc:
