@@ -102,3 +102,40 @@ def test_register_rejects_bad_cron_and_invalid_yaml_with_every_problem(client: T
     with client.app.state.service.registry.session() as session:  # type: ignore[attr-defined]
         assert session.scalars(select(Workflow)).all() == []
         assert [a.action for a in session.scalars(select(AuditEntry))] == ["create_token"]
+
+
+def test_a_dry_run_prints_the_rendered_plan_without_dagster(client: TestClient) -> None:
+    """`run --dry-run` of a MANUAL workflow: the version's plan for the date, rendered by floe-core."""
+    from floe_api.registry import WorkflowVersion
+    from floe_core.workflows import load_workflow_text
+    from floe_core.workflows.cli import parse_when
+    from floe_core.workflows.plan import render_plan
+
+    text = GOOD.replace("image: lakehouse/a:1", 'image: lakehouse/a:1, command: [echo, "{{ ds }}"]')
+    with client.app.state.service.registry.session() as session:  # type: ignore[attr-defined]
+        session.add(
+            Workflow(
+                name="wf",
+                source_type="MANUAL",
+                status="ACTIVE",
+                owner="o",
+                job_name="wf",
+                current_version=1,
+                registered_by="o",
+                timezone="UTC",
+            )
+        )
+        session.add(WorkflowVersion(workflow_name="wf", version=1, yaml=text, sha256="x", created_by="o"))
+    response = client.post(
+        "/api/v1/workflows/wf/run",
+        headers=token(client, "developer"),
+        json={"params": {"date": "2024-03-05"}, "dry_run": True},
+    )
+    assert response.status_code == 202, response.text
+    body = response.json()
+    (expected,) = render_plan(load_workflow_text(text, "wf.yaml"), parse_when("2024-03-05"))
+    assert body["run_id"] is None and body["dry_run"] is True
+    assert body["plan"] == [
+        {"job": "a", "image": "lakehouse/a:1", "argv": expected.argv, "env": {}, "depends_on": []}
+    ]
+    assert expected.argv[0] == "echo" and expected.argv[1].startswith("2024-03-0")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
-from floe_core.spec.orchestration._common import check_cron
+from floe_core.cron import check_cron
 from floe_testkit import require
 
 if TYPE_CHECKING:

@@ -134,10 +134,25 @@ def _run(func: Any, args: argparse.Namespace) -> int:
         return exc.exit_code
     if args.json:
         print(json.dumps(result, indent=2))
+    elif isinstance(result, dict) and result.get("plan"):
+        print(_plan_text(result))
     else:
         rows = result if isinstance(result, list) else [result]
         print(_table(rows))
     return 0
+
+
+def _plan_text(result: dict[str, Any]) -> str:
+    """A dry run's plan, one job after another (as `floe workflow plan` prints it locally)."""
+    lines = [f"dry run of {result['dataset_name']} (params {result['params']}): nothing launched"]
+    for job in result["plan"]:
+        lines.append(f"{job['job']}: {job['image']}")
+        lines.append(f"  argv: {json.dumps(job['argv'])}")
+        if job["env"]:
+            lines.append("  env: " + " ".join(f"{k}={v}" for k, v in sorted(job["env"].items())))
+        if job["depends_on"]:
+            lines.append(f"  after: {', '.join(job['depends_on'])}")
+    return "\n".join(lines)
 
 
 def _cell(value: object) -> str:

@@ -40,6 +40,16 @@ class RunRequest(Body):
     dry_run: bool = False
 
 
+class PlannedJob(Body):
+    """One container run of a dry run's plan (floe_core.workflows.render_plan)."""
+
+    job: str
+    image: str
+    argv: list[str]
+    env: dict[str, str] = Field(description="rendered; secrets shown as references, never values")
+    depends_on: list[str]
+
+
 class RunResponse(Body):
     run_id: str | None = Field(description="Dagster's run id; null for a dry run")
     dataset_name: str
@@ -48,6 +58,11 @@ class RunResponse(Body):
     params: Params
     started_at: datetime | None
     dry_run: bool = False
+    plan: list[PlannedJob] | None = Field(
+        default=None,
+        description="dry run of a MANUAL workflow: what each job would run (`floe workflow plan` shows it"
+        " for the project's own workflows)",
+    )
 
 
 class BackfillRequest(Body):

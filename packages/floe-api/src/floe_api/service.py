@@ -7,10 +7,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from floe_core.cron import check_cron
 from floe_core.errors import FloeError
-from floe_core.spec.orchestration._common import check_cron
 from floe_core.workflows import WorkflowValidationError, load_workflow_text, text_sha256
+from floe_core.workflows.cli import parse_when
 from floe_core.workflows.manual_store import delete_manual_workflow, manual_path, save_manual_workflow
+from floe_core.workflows.plan import render_plan
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -38,6 +40,7 @@ from floe_api.schemas import (
     Params,
     PauseRequest,
     PauseResponse,
+    PlannedJob,
     Progress,
     RegisterRequest,
     RegisterResponse,
@@ -316,8 +319,7 @@ class WorkflowService:
         with self.registry.session() as session:
             workflow = self._workflow(session, name)
             version = workflow.current_version
-        job = self._job(name)
-        if body.dry_run:
+        if body.dry_run:  # needs no orchestrator: nothing is launched
             return RunResponse(
                 run_id=None,
                 dataset_name=name,
@@ -326,7 +328,9 @@ class WorkflowService:
                 params=body.params,
                 started_at=None,
                 dry_run=True,
+                plan=self._plan(name, version, body.params),
             )
+        job = self._job(name)
         date_param = body.params.get("date")
         run_id = self._launch(job, who.subject, body.params, {}, str(date_param) if date_param else None)
         now = datetime.now(UTC)
@@ -353,6 +357,31 @@ class WorkflowService:
             params=body.params,
             started_at=now,
         )
+
+    def _plan(self, name: str, version: int | None, params: Params) -> list[PlannedJob] | None:
+        """The rendered plan of a MANUAL workflow's version for the `date` param (default: today, UTC);
+        None for a workflow the API holds no spec of (CODE: `floe workflow plan` in the project)."""
+        with self.registry.session() as session:
+            stored = session.scalar(
+                select(WorkflowVersion.yaml).where(
+                    WorkflowVersion.workflow_name == name, WorkflowVersion.version == version
+                )
+            )
+        if stored is None:
+            return None
+        when_text = str(params.get("date") or datetime.now(UTC).date().isoformat())
+        overrides = {k: str(v) for k, v in params.items() if k != "date"}
+        try:
+            spec = load_workflow_text(stored, f"{name}.yaml")
+            invocations = render_plan(spec, parse_when(when_text), params_override=overrides)
+        except (FloeError, ValueError) as exc:
+            raise errors.ApiError(400, "INVALID_RUN_PARAMS", str(exc), [str(exc)]) from None
+        return [
+            PlannedJob(
+                job=inv.job, image=inv.image, argv=inv.argv, env=inv.display_env(), depends_on=inv.depends_on
+            )
+            for inv in invocations
+        ]
 
     def backfill(self, name: str, body: BackfillRequest, who: Identity) -> BackfillResponse:
         if body.end_date < body.start_date:
