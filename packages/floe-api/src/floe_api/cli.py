@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from floe_core.cli import add_config_argument
 from floe_core.workflows.cli import parse_params
+from floe_core.workflows.manual_store import is_object_store
 
 if TYPE_CHECKING:
     Sub = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -46,7 +47,8 @@ def _serve(args: argparse.Namespace) -> int:
     from floe_api.settings import Settings
 
     settings = Settings.from_env(_root(args))
-    Path(settings.store).mkdir(parents=True, exist_ok=True)
+    if not is_object_store(settings.store):
+        Path(settings.store).mkdir(parents=True, exist_ok=True)
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")

@@ -80,7 +80,7 @@ def validate_cron(cron: str) -> None:
 
 class WorkflowService:
     def __init__(
-        self, registry: Registry, dagster: Dagster, store: Path, *, reload_timeout: float = 120.0
+        self, registry: Registry, dagster: Dagster, store: str | Path, *, reload_timeout: float = 120.0
     ) -> None:
         self.registry = registry
         self.dagster = dagster

@@ -15,7 +15,7 @@ class Settings(BaseModel):
     database_url: str
     dagster_url: str
     dagster_ui_url: str | None = None
-    store: Path
+    store: Path | str  # a folder, or an s3:// URL kept as text (floe_core.workflows.manual_store)
     dagster_timeout: float = 5.0
     reload_timeout: float = 120.0
 
