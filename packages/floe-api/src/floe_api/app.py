@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from floe_api.auth import Identity, bearer
 from floe_api.errors import ApiError
+from floe_api.oidc import JwtVerifier, looks_like_jwt
 from floe_api.orchestrator import Dagster
 from floe_api.registry import Registry
 from floe_api.schemas import (
@@ -54,6 +55,9 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 def identity(request: Request, authorization: Annotated[str | None, Header()] = None) -> Identity:
     token = bearer(authorization)
+    verifier: JwtVerifier | None = request.app.state.jwt
+    if verifier is not None and looks_like_jwt(token):
+        return verifier.identify(token)
     registry: Registry = request.app.state.service.registry
     found = registry.identify(token)
     if found is None:
@@ -89,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="Trigger, monitor and manage workflows over a running Dagster (docs/workflow-api.md).",
     )
     app.state.service = service
+    app.state.jwt = JwtVerifier(settings.oidc) if settings.oidc is not None else None
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from floe_core.errors import FloeError
 from floe_core.workflows.manual_store import store_dir
 from pydantic import BaseModel, ConfigDict
+
+from floe_api.oidc import OidcSettings
 
 
 class Settings(BaseModel):
@@ -18,6 +21,7 @@ class Settings(BaseModel):
     store: Path | str  # a folder, or an s3:// URL kept as text (floe_core.workflows.manual_store)
     dagster_timeout: float = 5.0
     reload_timeout: float = 120.0
+    oidc: OidcSettings | None = None  # JWTs from an identity provider, besides the API's own tokens
 
     @classmethod
     def from_env(cls, project_root: str | Path = ".") -> Settings:
@@ -29,4 +33,21 @@ class Settings(BaseModel):
             store=store_dir(root),
             dagster_timeout=float(os.environ.get("FLOE_DAGSTER_TIMEOUT", "5")),
             reload_timeout=float(os.environ.get("FLOE_API_RELOAD_TIMEOUT", "120")),
+            oidc=_oidc_from_env(),
         )
+
+
+def _oidc_from_env() -> OidcSettings | None:
+    """FLOE_API_OIDC_ISSUER + _AUDIENCE + _JWKS_URL (+ _ROLE_CLAIM) turn JWT bearer tokens on."""
+    issuer = os.environ.get("FLOE_API_OIDC_ISSUER")
+    if not issuer:
+        return None
+    missing = [n for n in ("FLOE_API_OIDC_AUDIENCE", "FLOE_API_OIDC_JWKS_URL") if not os.environ.get(n)]
+    if missing:
+        raise FloeError(f"FLOE_API_OIDC_ISSUER is set: set {' and '.join(missing)} too")
+    return OidcSettings(
+        issuer=issuer,
+        audience=os.environ["FLOE_API_OIDC_AUDIENCE"],
+        jwks_url=os.environ["FLOE_API_OIDC_JWKS_URL"],
+        role_claim=os.environ.get("FLOE_API_OIDC_ROLE_CLAIM", "floe_role"),
+    )
