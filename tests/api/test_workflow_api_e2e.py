@@ -68,6 +68,9 @@ SERIAL_QUEUE = """run_coordinator:
     tag_concurrency_limits:
       - {key: floe/backfill_serial, value: {applyLimitPerUniqueValue: true}, limit: 1}
 """
+REPOS = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
+LAUNCH = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
+  __typename ... on LaunchRunSuccess { run { runId } } } }"""
 JOBS = """{ repositoriesOrError { ... on RepositoryConnection { nodes { jobs { name } } } } }"""
 RUN_TIMES = "query($id: ID!) { runOrError(runId: $id) { ... on Run { startTime endTime } } }"
 
@@ -177,10 +180,27 @@ def test_every_verb_against_dagster_dev(api: tuple[Api, Settings], dagster: tupl
     assert done["logs_url"].endswith(f"/runs/{run['run_id']}")
     table = cli.cli("status", run["run_id"])
     assert table.returncode == 0 and "SUCCESS" in table.stdout and "RUN_ID" in table.stdout
-    history = cli.json("history", "--name", "report_job")
-    assert [(h["run_id"], h["status"], h["run_type"]) for h in history] == [
-        (run["run_id"], "SUCCESS", "manual")
-    ]
+    # a run launched in Dagster itself (as the UI or a schedule does) is in the history too
+    dev, _ = dagster
+    (repo,) = dev.graphql(REPOS)["repositoriesOrError"]["nodes"]
+    direct = dev.graphql(
+        LAUNCH,
+        {
+            "p": {
+                "selector": {
+                    "repositoryLocationName": repo["location"]["name"],
+                    "repositoryName": repo["name"],
+                    "jobName": "report_job",
+                }
+            }
+        },
+    )["launchRun"]["run"]["runId"]
+    history = {h["run_id"]: h for h in cli.json("history", "--name", "report_job")}
+    assert (history[run["run_id"]]["triggered_by"], history[run["run_id"]]["run_type"]) == (
+        "admin@example.com",
+        "manual",
+    )
+    assert history[direct]["triggered_by"] == "dagster" and history[direct]["dataset_name"] == "report_job"
 
     # stop a long run: STOPPING -> STOPPED
     slow = cli.json("run", "slow_job")

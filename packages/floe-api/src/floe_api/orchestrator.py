@@ -108,6 +108,10 @@ mutation($p: ExecutionParams!) {
   }
 }"""
 
+_JOB_RUNS = """
+query($job: String!, $n: Int!) { runsOrError(filter: {pipelineName: $job}, limit: $n) {
+  __typename ... on Runs { results { runId } } ... on Error { message } } }"""
+
 _TERMINATE = """
 mutation($id: String!) {
   terminateRun(runId: $id) {
@@ -274,6 +278,11 @@ class Dagster:
             ended_at=_ts(run["endTime"]),
             progress=progress,
         )
+
+    def job_run_ids(self, job_name: str, limit: int) -> list[str]:
+        """The newest `limit` runs of a job, however they were launched (schedule, sensor, UI, API)."""
+        result = self.query(_JOB_RUNS, {"job": job_name, "n": limit})["runsOrError"]
+        return [r["runId"] for r in self._ok(result, "Runs")["results"]]
 
     # -- acting -------------------------------------------------------------------------------------------
     def launch(self, job: Job, tags: dict[str, str], run_config: dict[str, Any] | None = None) -> str:

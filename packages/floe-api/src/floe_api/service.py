@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -236,22 +237,39 @@ class WorkflowService:
             return None
         return Progress(**info.progress.model_dump()) if info else None
 
-    def _adopt(self, session: Session, run_id: str) -> Run:
-        """A run the API did not launch (a schedule's, a sensor's): recorded when it is a workflow's."""
+    def _adopt(self, session: Session, run_id: str, workflow: str | None = None) -> Run:
+        """A run the API did not launch (a schedule's, a sensor's, the UI's): recorded when it is a
+        workflow's (tagged floe/workflow, or a run of the job `workflow`)."""
         try:
             info = self.dagster.run(run_id)
         except OrchestratorUnavailable as exc:
             raise errors.unavailable(str(exc)) from None
         except OrchestratorError:
             info = None  # e.g. a run id Dagster cannot parse
-        if info is None or WORKFLOW_TAG not in info.tags:
+        name = (
+            None
+            if info is None
+            else info.tags.get(WORKFLOW_TAG) or (workflow if info.job_name == workflow else None)
+        )
+        if info is None or name is None:
             raise errors.run_not_found(run_id)
+        tags = info.tags
         run = Run(
             run_id=run_id,
-            workflow_name=info.tags[WORKFLOW_TAG],
+            workflow_name=name,
             status=info.status.value,
-            triggered_by=info.tags.get(TRIGGERED_BY_TAG, "scheduler"),
-            run_type="scheduled" if "dagster/schedule_name" in info.tags else "manual",
+            triggered_by=tags.get(TRIGGERED_BY_TAG)
+            or tags.get("dagster/schedule_name")
+            or tags.get("dagster/sensor_name")
+            or tags.get("user")
+            or "dagster",
+            run_type="scheduled"
+            if "dagster/schedule_name" in tags
+            else "sensor"
+            if "dagster/sensor_name" in tags
+            else "backfill"
+            if "dagster/backfill" in tags or BACKFILL_TAG in tags
+            else "manual",
             params={},
             started_at=info.started_at,
             ended_at=info.ended_at,
@@ -261,10 +279,25 @@ class WorkflowService:
         session.flush()
         return run
 
+    def _adopt_job_runs(self, session: Session, name: str, limit: int) -> None:
+        """Record the workflow's runs that did not go through the API (schedules, sensors, the UI), so that
+        history shows every run; with Dagster down, history answers from the registry alone."""
+        try:
+            run_ids = self.dagster.job_run_ids(name, limit)
+        except (OrchestratorUnavailable, OrchestratorError):
+            return
+        known = set(session.scalars(select(Run.run_id).where(Run.run_id.in_(run_ids))))
+        for run_id in run_ids:
+            if run_id not in known:
+                with contextlib.suppress(errors.ApiError):
+                    self._adopt(session, run_id, workflow=name)
+
     def history(
         self, dataset_name: str | None, start_date: date | None, end_date: date | None, limit: int
     ) -> list[HistoryItem]:
         with self.registry.session() as session:
+            if dataset_name is not None:
+                self._adopt_job_runs(session, dataset_name, limit)
             query = select(Run).order_by(Run.started_at.desc().nulls_last(), Run.run_id)
             if dataset_name is not None:
                 query = query.where(Run.workflow_name == dataset_name)
