@@ -13,7 +13,9 @@ def _fmt(x: object, unit: str = "") -> str:
 def _rows(result: dict[str, object]) -> list[str]:
     sides = result.get("sides")
     if not isinstance(sides, dict):
-        extra = {k: v for k, v in result.items() if k not in ("name", "target", "machine", "quick")}
+        extra = {
+            k: v for k, v in result.items() if k not in ("name", "target", "machine", "quick", "summary")
+        }
         return [
             f"| {result['name']} | — | "
             + ", ".join(f"{k}={_fmt(v)}" for k, v in extra.items())
@@ -33,7 +35,9 @@ def _rows(result: dict[str, object]) -> list[str]:
 
 
 def _summary(result: dict[str, object]) -> str:
-    if "worst_ratio" in result:
+    if "summary" in result:
+        got = str(result["summary"])
+    elif "worst_ratio" in result:
         got = f"worst ratio {result['worst_ratio']:.3f} ({result['pairs']} pairs)"
     elif "p99_ms" in result:
         got = f"p50 {_fmt(result['p50_ms'], ' ms')}, p99 {_fmt(result['p99_ms'], ' ms')} ({result['events']} events)"

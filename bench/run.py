@@ -487,11 +487,20 @@ def machine() -> dict[str, object]:
     }
 
 
+def bench_api_latency() -> list[dict[str, object]]:
+    from api_latency import bench_api
+
+    return [
+        bench_api(WORK, n_runs=50 if QUICK else 1000, calls=50 if QUICK else 500, launches=3 if QUICK else 20)
+    ]
+
+
 MEASUREMENTS: dict[str, Callable[[], list[dict[str, object]]]] = {
     "load_small": lambda: [bench_load(SIZES[0])],
     "load_large": lambda: bench_load_with_jobs(SIZES[1]),
     "run": lambda: bench_run(RUN_MODELS),
     "backfill": lambda: [bench_backfill(BACKFILL_DAYS)],
+    "api": bench_api_latency,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -58,6 +59,7 @@ from floe_api.schemas import (
 from floe_api.status import FINISHED, RunStatus
 
 PARAMS_TAG = "floe/params"
+_FINISHED_PROGRESS_KEPT = 10_000
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -86,6 +88,7 @@ class WorkflowService:
         self.registry = registry
         self.dagster = dagster
         self.store = store
+        self._finished_progress: OrderedDict[str, Progress] = OrderedDict()
         self.reload_timeout = reload_timeout
 
     # -- Dagster helpers ----------------------------------------------------------------------------------
@@ -231,11 +234,24 @@ class WorkflowService:
             )
 
     def _final_progress(self, run_id: str) -> Progress | None:
+        """A finished run's progress never changes: asked of Dagster once, then kept (bounded, per process)."""
+        known = self._finished_progress.get(run_id)
+        if known is not None:
+            self._finished_progress.move_to_end(run_id)
+            return known
         try:
-            info = self.dagster.run(run_id)
+            info = self.dagster.run(run_id, finished=True)
         except (OrchestratorUnavailable, OrchestratorError):
             return None
-        return Progress(**info.progress.model_dump()) if info else None
+        if info is None:
+            return None
+        self._remember_progress(run_id, Progress(**info.progress.model_dump()))
+        return self._finished_progress[run_id]
+
+    def _remember_progress(self, run_id: str, progress: Progress) -> None:
+        self._finished_progress[run_id] = progress
+        while len(self._finished_progress) > _FINISHED_PROGRESS_KEPT:
+            self._finished_progress.popitem(last=False)
 
     def _adopt(self, session: Session, run_id: str, workflow: str | None = None) -> Run:
         """A run the API did not launch (a schedule's, a sensor's, the UI's): recorded when it is a
@@ -254,6 +270,8 @@ class WorkflowService:
         if info is None or name is None:
             raise errors.run_not_found(run_id)
         tags = info.tags
+        if info.status in FINISHED:
+            self._remember_progress(run_id, Progress(**info.progress.model_dump()))
         run = Run(
             run_id=run_id,
             workflow_name=name,
