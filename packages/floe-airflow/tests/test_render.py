@@ -161,3 +161,19 @@ def test_the_cli_renders_all_or_named_workflows(tmp_path: Path, capsys: pytest.C
     )
     assert main(["airflow", "render", "keep_going", "--all", "-o", str(out), "-c", str(config)]) == 1
     assert "name one or more workflows, or give --all" in capsys.readouterr().err
+
+
+def test_docs_show_the_dag_the_renderer_writes(tmp_path: Path) -> None:
+    """docs/airflow.md's example: its workflow.yaml and runtime, rendered now, give the file it shows."""
+    import re
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "airflow.md").read_text()
+    section = doc[doc.index("## The generated DAG of the contract's example") :]
+    spec = re.search(r"```yaml\n(.*?)```", section, re.S)
+    shown = re.search(r"```python\n(.*?)```", section, re.S)
+    assert spec and shown
+    config = _project(tmp_path, "type: docker\ndocker: {network: lakehouse, pull: always}")
+    folder = tmp_path / "workflows" / "daily_sales_pipeline"
+    (folder / "workflow.yaml").write_text(spec[1])
+    workflows = load_workflows(load_spec(config), config)
+    assert render_dag(workflows.get("daily_sales_pipeline"), workflows) == shown[1]
