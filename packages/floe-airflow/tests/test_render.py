@@ -39,7 +39,7 @@ workflow:
   name: keep_going
   on_failure: continue
   jobs:
-    - job: {name: a, image: x/a:1, command: [a]}
+    - job: {name: a, image: x/a:1, command: [a], retry: {max_attempts: 40, delay: 1s, exponential_backoff: true}}
     - job: {name: b, image: x/b:1, command: [b]}
       depends_on: [a]
 """
@@ -84,18 +84,18 @@ def test_the_dag_file_is_readable_python_importing_only_airflow_and_floe(tmp_pat
         a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
     }
     assert imported == {"datetime", "zoneinfo", "airflow", "floe_airflow"}
-    assert "dag_id='daily_sales_pipeline'," in source
+    assert 'dag_id="daily_sales_pipeline",' in source
     # floe's window semantics: a data-interval timetable in the schedule's timezone, from start to end
-    assert "schedule=CronDataIntervalTimetable('0 2 * * *', timezone='Europe/Paris')," in source
-    assert "start_date=datetime(2024, 1, 1, 0, 0, tzinfo=ZoneInfo('Europe/Paris'))," in source
-    assert "end_date=datetime(2024, 6, 1, 0, 0, tzinfo=ZoneInfo('Europe/Paris'))," in source
+    assert 'schedule=CronDataIntervalTimetable("0 2 * * *", timezone="Europe/Paris"),' in source
+    assert 'start_date=datetime(2024, 1, 1, 0, 0, tzinfo=ZoneInfo("Europe/Paris")),' in source
+    assert 'end_date=datetime(2024, 6, 1, 0, 0, tzinfo=ZoneInfo("Europe/Paris")),' in source
     assert "catchup=False," in source
     # one task per job, depends_on as >>; a keyword job name gets a safe variable
     assert source.count("= FloeDockerOperator(") == 3
     assert "    extract_sales >> transform_sales\n    transform_sales >> job_class\n" in source
-    assert "task_id='class'," in source
+    assert 'task_id="class",' in source
     # templates stay floe's, inside the embedded spec: never an Airflow template field
-    assert "'command': ['python', 'extract.py', '{{ ds }}']" in source
+    assert '"command": ["python", "extract.py", "{{ ds }}"]' in source
 
 
 def test_retries_are_written_out_with_floes_exact_delays(tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_retries_are_written_out_with_floes_exact_delays(tmp_path: Path) -> None
     assert "retry_exponential_backoff" not in transform
     report = source[source.index("job_class = ") :]
     assert "retries=0," in report and "retry_policy" not in report
-    assert "default_args={'on_failure_callback': NOTIFY}," in source
+    assert 'default_args={"on_failure_callback": NOTIFY},' in source
 
 
 def test_each_runtime_has_its_operator(tmp_path: Path) -> None:
@@ -122,15 +122,15 @@ def test_each_runtime_has_its_operator(tmp_path: Path) -> None:
     local = _workflows(tmp_path / "s", "type: subprocess\nsubprocess: {working_dir: bin}")
     source = render_dag(local.get("keep_going"), local)
     assert "= FloeCommandOperator(" in source
-    assert f"working_dir={str((tmp_path / 's' / 'bin').resolve())!r}," in source
+    assert f'working_dir="{(tmp_path / "s" / "bin").resolve()}",' in source
 
 
 def test_continue_runs_dependents_and_an_outcome_step_fails_the_run(tmp_path: Path) -> None:
     workflows = _workflows(tmp_path)
     source = render_dag(workflows.get("keep_going"), workflows)
     b = source[source.index("    b = ") :]
-    assert "trigger_rule='all_done'," in b
-    assert "outcome = EmptyOperator(task_id='keep_going__outcome')" in source
+    assert 'trigger_rule="all_done",' in b
+    assert 'outcome = EmptyOperator(task_id="keep_going__outcome")' in source
     assert "[a, b] >> outcome" in source
     assert "schedule=None,  # manual" in source
 
@@ -177,3 +177,31 @@ def test_docs_show_the_dag_the_renderer_writes(tmp_path: Path) -> None:
     (folder / "workflow.yaml").write_text(spec[1])
     workflows = load_workflows(load_spec(config), config)
     assert render_dag(workflows.get("daily_sales_pipeline"), workflows) == shown[1]
+
+
+def test_the_files_are_stable_under_ruff_format(tmp_path: Path) -> None:
+    """A project's formatter (or pre-commit hook) leaves generated files alone, at line length 88 and 110."""
+    import subprocess
+    import sys
+
+    workflows = _workflows(tmp_path / "p")
+    written = write_dags(workflows, workflows.names(), tmp_path / "dags")
+    for width in ("88", "110"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "format",
+                "--isolated",
+                "--check",
+                "--diff",
+                "--line-length",
+                width,
+            ]
+            + [str(p) for p in written],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr

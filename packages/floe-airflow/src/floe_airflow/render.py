@@ -13,7 +13,6 @@ Pure: no Airflow import here; writing is `write_dags` (atomic, one file per work
 from __future__ import annotations
 
 import keyword
-import pprint
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,6 +27,7 @@ OPERATORS = {
     "subprocess": "FloeCommandOperator",
 }
 OUTCOME_SUFFIX = "__outcome"  # the same final step floe-dagster adds for on_failure: continue
+WIDTH = 88  # the generated source is `ruff format`-stable at line length 88 and above
 _RESERVED = {"WORKFLOW", "RUNTIME", "NOTIFY", "dag", "datetime", "timedelta", "ZoneInfo", "DAG"}
 
 
@@ -35,9 +35,53 @@ def dag_file_name(workflow: str) -> str:
     return f"floe_{workflow}.py"
 
 
-def _literal(value: object, indent: int = 0) -> str:
-    text = pprint.pformat(value, indent=1, width=100 - indent, sort_dicts=False)
-    return text.replace("\n", "\n" + " " * indent)
+def _string(text: str) -> str:
+    """A string literal as ruff's formatter writes it: double quotes unless that needs more escapes."""
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text and "\\'" not in literal:
+        return '"' + literal[1:-1] + '"'
+    return literal
+
+
+def _inline(value: object) -> str:
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_string(str(k))}: {_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    return repr(value)
+
+
+def _literal(value: object, column: int = 0, indent: int = 0) -> str:
+    """`value` as Python source that `ruff format` leaves unchanged (line length 88 or more): one line when it
+    fits in 88 columns from `column`, else one item per line with a trailing comma (ruff keeps those)."""
+    one = _inline(value)
+    if not isinstance(value, dict | list) or not value or column + len(one) + 1 <= WIDTH:
+        return one
+    inner = " " * (indent + 4)
+    if isinstance(value, dict):
+        items = [
+            f"{inner}{_string(str(k))}: {_literal(v, indent + 6 + len(_string(str(k))), indent + 4)},"
+            for k, v in value.items()
+        ]
+        opening, closing = "{", "}"
+    else:
+        items = [f"{inner}{_literal(v, indent + 4, indent + 4)}," for v in value]
+        opening, closing = "[", "]"
+    return "\n".join([opening, *items, " " * indent + closing])
+
+
+def _call(prefix: str, value: object, indent: int = 0, suffix: str = "") -> str:
+    """`prefix(value)` + suffix at `indent`, split as ruff splits a call with one argument that does not fit."""
+    one = f"{prefix}({_inline(value)}){suffix}"
+    if indent + len(one) <= WIDTH:
+        return one
+    pad = " " * (indent + 4)
+    inner = _inline(value)
+    if indent + 4 + len(inner) <= WIDTH or not isinstance(value, dict | list) or not value:
+        return f"{prefix}(\n{pad}{inner}\n{' ' * indent}){suffix}"
+    return f"{prefix}(\n{pad}{_literal(value, indent + 4, indent + 4)}\n{' ' * indent}){suffix}"
 
 
 def _variable(name: str) -> str:
@@ -63,8 +107,9 @@ def _retry_lines(spec: WorkflowSpec, job: str) -> list[str]:
         lines.append(f"retry_exponential_backoff={policy.multiplier!r},")
     if policy.max_delay is not None:
         lines.append(f"max_retry_delay={_seconds(parse_duration(policy.max_delay))},")
-    shown = ", ".join(f"{d:g}" for d in delays)
-    lines.append(f"retry_policy=FloeRetryPolicy([{shown}]),  # floe's exact waits (s), no jitter")
+    waits = [int(d) if float(d).is_integer() else d for d in delays]
+    lines.append("# floe's exact waits in seconds, no jitter (RetryPolicy.delays())")
+    lines.append(_call("retry_policy=FloeRetryPolicy", waits, 8, ","))
     return lines
 
 
@@ -74,19 +119,19 @@ def _schedule_lines(spec: WorkflowSpec) -> list[str]:
         kind = (
             "file arrival (not scheduled by Airflow: trigger runs with conf)" if spec.schedule else "manual"
         )
-        return [f"schedule=None,  # {kind}", "start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo('UTC')),"]
+        return [f"schedule=None,  # {kind}", 'start_date=datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC")),']
     start = local_datetime(schedule.start_date or "", schedule.tz)
     lines = [
         "# window [start, end) runs at end, logical date = start (ds = start): floe's window semantics",
-        f"schedule=CronDataIntervalTimetable({schedule.cron_expression!r}, timezone={schedule.timezone!r}),",
+        f"schedule=CronDataIntervalTimetable({_string(schedule.cron_expression)}, timezone={_string(schedule.timezone)}),",
         f"start_date=datetime({start.year}, {start.month}, {start.day}, {start.hour}, {start.minute},"
-        f" tzinfo=ZoneInfo({schedule.timezone!r})),",
+        f" tzinfo=ZoneInfo({_string(schedule.timezone)})),",
     ]
     end = schedule.end
     if end is not None:
         lines.append(
             f"end_date=datetime({end.year}, {end.month}, {end.day}, {end.hour}, {end.minute},"
-            f" tzinfo=ZoneInfo({schedule.timezone!r})),"
+            f" tzinfo=ZoneInfo({_string(schedule.timezone)})),"
         )
     return lines
 
@@ -124,33 +169,34 @@ def render_dag(loaded: LoadedWorkflow, workflows: WorkflowSet) -> str:
         *(f"    {name}," for name in sorted(imports)),
         ")",
         "",
-        f"WORKFLOW = workflow_spec(\n    {_literal(spec.model_dump(mode='json', exclude_defaults=True), 4)}\n)",
-        f"RUNTIME = runtime_config({_literal(runtime_doc)})",
-        f"NOTIFY = FloeFailureNotifier(WORKFLOW, notification_settings({_literal(notify_doc)}))",
+        "WORKFLOW = " + _call("workflow_spec", spec.model_dump(mode="json", exclude_defaults=True)),
+        "RUNTIME = " + _call("runtime_config", runtime_doc),
+        "NOTIFY = FloeFailureNotifier(WORKFLOW, " + _call("notification_settings", notify_doc) + ")",
         "",
         "with DAG(",
-        f"    dag_id={spec.name!r},",
+        f"    dag_id={_string(spec.name)},",
     ]
     if spec.description:
-        out.append(f"    description={spec.description!r},")
+        out.append(f"    description={_string(spec.description)},")
     out += [f"    {line}" for line in _schedule_lines(spec)]
     out += [
         "    catchup=False,",
-        "    tags=['floe', 'floe-workflow'],",
-        "    default_args={'on_failure_callback': NOTIFY},",
+        '    tags=["floe", "floe-workflow"],',
+        '    default_args={"on_failure_callback": NOTIFY},',
         "):",
     ]
     for name in order:
         job = spec.job(name)
         out.append(f"    {_variable(name)} = {operator}(")
-        out.append(f"        task_id={name!r},")
-        out.append(f"        workflow=WORKFLOW, job={name!r}, {_runtime_argument(runtime, workflows.root)}")
+        out.append(f"        task_id={_string(name)},")
+        out += ["        workflow=WORKFLOW,", f"        job={_string(name)},"]
+        out.append(f"        {_runtime_argument(runtime, workflows.root)}")
         if job.description:
-            out.append(f"        doc={job.description!r},")
+            out.append(f"        doc={_string(job.description)},")
         if job.timeout_seconds is not None:
             out.append(f"        execution_timeout={_seconds(job.timeout_seconds)},")
         if keep_going and entries[name].depends_on:
-            out.append("        trigger_rule='all_done',  # on_failure: continue")
+            out.append('        trigger_rule="all_done",  # on_failure: continue')
         out += [f"        {line}" for line in _retry_lines(spec, name)]
         out.append("    )")
     edges = [(up, name) for name in order for up in entries[name].depends_on]
@@ -162,7 +208,7 @@ def render_dag(loaded: LoadedWorkflow, workflows: WorkflowSet) -> str:
         out += [
             "",
             "    # on_failure: continue: the run still fails when a job failed (this step is upstream_failed)",
-            f"    outcome = EmptyOperator(task_id={outcome!r})",
+            f"    outcome = EmptyOperator(task_id={_string(outcome)})",
             f"    [{', '.join(_variable(n) for n in order)}] >> outcome",
         ]
     return "\n".join(out) + "\n"
@@ -173,7 +219,7 @@ def _runtime_argument(runtime: RuntimeConfig, root: str) -> str:
         return "runtime=RUNTIME,"
     folder = runtime.subprocess.working_dir
     working_dir = (Path(root) / folder).resolve() if folder else Path(root)
-    return f"working_dir={str(working_dir)!r},"
+    return f"working_dir={_string(str(working_dir))},"
 
 
 def write_dags(workflows: WorkflowSet, names: Sequence[str], output: Path) -> list[Path]:
