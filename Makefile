@@ -19,7 +19,7 @@ lint: setup  ## ruff (lint + format check) and mypy --strict over the three pack
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: setup lint  ## every test, in parallel, with floe_dbt.profiles coverage reported
+test: setup lint airflow-venv  ## every test, in parallel, with floe_dbt.profiles coverage reported (tests/airflow: .venv-airflow)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 \
 	  --cov=floe_dbt.profiles --cov-report=term-missing --cov-fail-under=100
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HERE, daily_sales_pipeline, diamond, write_project
+from airflow_test_projects import HERE, daily_sales_pipeline, diamond, write_project
 from floe_airflow import graph_of, write_dags
 from floe_airflow_venv import airflow_env
 from floe_core.loader import load_spec

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WORKFLOW_JOBS, daily_sales_pipeline, diamond, write_project
+from airflow_test_projects import WORKFLOW_JOBS, daily_sales_pipeline, diamond, write_project
 from floe_airflow import write_dags
 from floe_airflow_venv import airflow_env
 from floe_containers import BUSYBOX_IMAGE, ContainerRuntime, container_runtime, ensure_image
 from floe_core.loader import load_spec
 from floe_core.workflows import load_workflows, render_plan, window_for_partition_key
 
-pytestmark = [pytest.mark.containers, pytest.mark.slow]
+# one worker runs both tests: they share the module-scoped runs of both orchestrators
+pytestmark = [pytest.mark.containers, pytest.mark.slow, pytest.mark.xdist_group("airflow_portability")]
 
 DAY = "2024-01-02"  # daily_sales_pipeline: the window starting 2024-01-02 02:00 UTC; diamond: manual at 00:00
 RUN_ID = re.compile(r"manual__\d{4}-\d\d-\d\dT[\d:.]+\+00:00")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import HERE, write_project
+from airflow_test_projects import HERE, write_project
 from floe_airflow import write_dags
 from floe_airflow_venv import airflow_env
 from floe_core.loader import load_spec
