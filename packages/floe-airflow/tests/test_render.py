@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import textwrap
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from floe_airflow import dag_file_name, render_dag, write_dags
@@ -205,3 +206,27 @@ def test_the_files_are_stable_under_ruff_format(tmp_path: Path) -> None:
             check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_which_window_an_airflow_run_is(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from floe_airflow.when import run_when
+    from floe_core.workflows import Window
+
+    workflows = _workflows(tmp_path)
+    sales = workflows.get("daily_sales_pipeline").spec  # 0 2 * * * Europe/Paris
+    paris = ZoneInfo("Europe/Paris")
+    window = Window(datetime(2024, 1, 2, 2, tzinfo=paris), datetime(2024, 1, 3, 2, tzinfo=paris))
+    # a scheduled run: logical date = the window start (a tick)
+    assert run_when(sales, datetime(2024, 1, 2, 1, tzinfo=UTC), None) == window
+    # `airflow dags test WF 2024-01-02`: local midnight, not a tick -> the window starting that day
+    assert run_when(sales, datetime(2024, 1, 2, tzinfo=paris), None) == window
+    # no logical date: the last complete window at run_after
+    assert run_when(sales, None, datetime(2024, 1, 3, 12, tzinfo=UTC)) == window
+    with pytest.raises(FloeError, match="is not a tick of cron '0 2 \\* \\* \\*'"):
+        run_when(sales, datetime(2024, 1, 2, 9, tzinfo=UTC), None)
+    manual = workflows.get("keep_going").spec
+    moment = datetime(2024, 5, 1, 10, tzinfo=UTC)
+    assert run_when(manual, moment, None) == moment
+    assert run_when(manual, None, moment) == moment

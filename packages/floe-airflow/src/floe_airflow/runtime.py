@@ -7,12 +7,8 @@ has no `execution_date` / `prev_execution_date` / `next_execution_date`, and its
 timetable. So each operator has no template fields at all; at execute time it asks `render_plan` for its
 job's invocation (image, argv, env) and hands exactly that to the provider's operator.
 
-Which window a run is: a run with a logical date is the window starting there (what Airflow's
-CronDataIntervalTimetable gives scheduled runs: logical date = data interval start). For `airflow dags test
-WF 2024-01-02` a logical date at local midnight that is not a tick means, as for `floe workflow plan --date`,
-the window starting that day. A run without a logical date is the last complete window at `run_after`.
-`dag_run.conf` may carry `{"params": {KEY: VALUE}}` (params_override) and, for file-arrival workflows,
-`{"trigger_file": ...}`.
+Which window a run is: floe_airflow.when.run_when (the window starting at the logical date). `dag_run.conf`
+may carry `{"params": {KEY: VALUE}}` (params_override) and, for file-arrival workflows, `{"trigger_file": ...}`.
 
 Retries: Airflow's own backoff (`retry_exponential_backoff`) adds a hash-based jitter and rounds up, so the
 operators carry a `FloeRetryPolicy` (Airflow 3's retry_policy) that returns exactly floe-core's
@@ -25,7 +21,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +38,13 @@ from floe_core.workflows import (
     RuntimeConfig,
     SecretEnv,
     WorkflowSpec,
-    last_complete_window,
     parse_duration,
     render_plan,
-    window_for,
 )
 from floe_core.workflows.notify import FailureNotice, notify_failure
-from floe_core.workflows.plan import JobInvocation, When
+from floe_core.workflows.plan import JobInvocation
+
+from floe_airflow.when import run_when
 
 RUN_LABEL = "floe.run_id"
 JOB_LABEL = "floe.job"
@@ -65,31 +61,6 @@ def runtime_config(document: Mapping[str, Any]) -> RuntimeConfig:
 
 def notification_settings(document: Mapping[str, Any]) -> NotificationSettings:
     return NotificationSettings.model_validate(document)
-
-
-# -- which run is this ----------------------------------------------------------------------------------
-def run_when(spec: WorkflowSpec, logical_date: datetime | None, run_after: datetime | None) -> When:
-    """What `render_plan` is given for the Airflow run with this logical date (see the module docstring)."""
-    schedule = spec.windowed_schedule
-    if schedule is None:
-        moment = logical_date or run_after
-        if moment is None:
-            raise FloeError(f"workflow {spec.name}: the run has neither a logical date nor run_after")
-        return moment
-    if logical_date is None:
-        at = run_after or datetime.now(tz=schedule.tz)
-        window = last_complete_window(schedule, at)
-        if window is None:
-            raise FloeError(f"workflow {spec.name}: no complete window at {at.isoformat()}")
-        return window
-    try:
-        return window_for(schedule, logical_date)
-    except FloeError:
-        local = logical_date.astimezone(schedule.tz)
-        if (local.hour, local.minute, local.second, local.microsecond) != (0, 0, 0, 0):
-            raise
-        day: date = local.date()
-        return window_for(schedule, day)
 
 
 def invocation_for(spec: WorkflowSpec, job: str, context: Mapping[str, Any]) -> JobInvocation:
