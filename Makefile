@@ -19,7 +19,7 @@ lint: setup  ## ruff (lint + format check) and mypy --strict over the three pack
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: setup lint  ## every test, in parallel, with floe_dbt.profiles coverage reported
+test: setup lint airflow-venv  ## every test, in parallel, with floe_dbt.profiles coverage reported (tests/airflow: .venv-airflow)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 \
 	  --cov=floe_dbt.profiles --cov-report=term-missing --cov-fail-under=100
 
@@ -48,8 +48,8 @@ AIRFLOW_PYTHON ?= 3.11
 
 airflow-venv: $(AIRFLOW_VENV)/.synced  ## Airflow 3 + providers in its own venv, exactly airflow/requirements.lock
 
-# rebuilt only when the lock or floe-core's metadata changes (uv's cache makes a rebuild fast)
-$(AIRFLOW_VENV)/.synced: airflow/requirements.lock packages/floe-core/pyproject.toml | $(UV)
+# rebuilt only when the lock or floe-core's / floe-airflow's metadata changes (uv's cache makes a rebuild fast)
+$(AIRFLOW_VENV)/.synced: airflow/requirements.lock packages/floe-core/pyproject.toml packages/floe-airflow/pyproject.toml | $(UV)
 	test -x $(AIRFLOW_VENV)/bin/python || $(UV) venv --quiet --python $(AIRFLOW_PYTHON) $(AIRFLOW_VENV)
 	$(UV) pip sync --quiet --python $(AIRFLOW_VENV)/bin/python airflow/requirements.lock
 	touch $@

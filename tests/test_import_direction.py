@@ -87,6 +87,8 @@ def test_core_imports_neither_dagster_nor_dbt_and_dbt_no_dagster() -> None:
         "floe_dbt": ("dagster", "dagster_dbt"),
         # floe-api talks to Dagster over HTTP (GraphQL) only: no dagster, dbt or floe_dagster/floe_dbt import
         "floe_api": ("dagster", "dbt", "dagster_dbt", "dagster_graphql", "floe_dagster", "floe_dbt"),
+        # floe-airflow: floe-core only (its runtime module imports Airflow, inside Airflow's own venv)
+        "floe_airflow": ("dagster", "dbt", "dagster_dbt", "floe_dagster", "floe_dbt", "floe_api"),
     }
     found = []
     for package, names in banned.items():

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from dagster import DagsterEventType, DagsterInstance, build_run_status_sensor_context
+from floe_core.workflows.notify import PAGERDUTY_URL_ENV
 from floe_dagster.workflows.failure_sensor import SENSOR_NAME
-from floe_dagster.workflows.notify import PAGERDUTY_URL_ENV
 
 RECORD_JOB = Path(__file__).parent / "record_job.py"
 SECRETS = {"SLACK_HOOK_URL": "", "PD_ROUTING_KEY": "pdKey-S3cr3t", "HOOK_TOKEN": "Bearer t0k-S3cr3t"}

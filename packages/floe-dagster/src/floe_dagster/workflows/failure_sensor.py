@@ -1,4 +1,4 @@
-"""The run-failure sensor that sends a workflow's `notifications.on_failure` (floe_dagster.workflows.notify).
+"""The run-failure sensor that sends a workflow's `notifications.on_failure` (floe_core.workflows.notify).
 
 One sensor for every workflow that asks for notifications, watching their jobs. Its tick message says which
 channels were notified and which were not (never a secret); the run's outcome is never touched.
@@ -19,12 +19,12 @@ from dagster import (
     run_failure_sensor,
 )
 from floe_core.workflows import WorkflowSet
+from floe_core.workflows.notify import FailureNotice, notify_failure
 
 from floe_dagster.orchestration.backfill_submit import DEFAULT_DAGSTER_URL
 from floe_dagster.orchestration.jobs import WORKFLOW_TAG
 from floe_dagster.orchestration.sensors.run_status import run_errors
 from floe_dagster.workflows.build import OUTCOME_SUFFIX
-from floe_dagster.workflows.notify import FailureNotice, notify_failure
 from floe_dagster.workflows.run_tags import DATE_TAG
 
 SENSOR_NAME = "floe_workflow_failure_notifications"

@@ -1,5 +1,6 @@
 """Failure notifications of workflows (contract §9.2): e-mail (SMTP), Slack incoming webhook, PagerDuty
-Events API v2 and a generic JSON webhook, sent by a run-failure sensor for runs tagged `floe/workflow`.
+Events API v2 and a generic JSON webhook, sent by each orchestrator adapter (Dagster: a run-failure sensor,
+floe_dagster.workflows.failure_sensor; Airflow: the tasks' on_failure_callback, floe_airflow.runtime).
 
 Every send is bounded by a timeout; a channel that fails is logged once as a warning and never fails the
 sensor or another channel. Secrets (SMTP password, webhook URLs, routing keys, header values) are read from
