@@ -8,14 +8,8 @@ writing the demo's DuckDB file at the same time failed with "Could not set lock 
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,9 +18,11 @@ import pytest
 from floe_core.scaffold import dagster_yaml_text
 from floe_projects import DEMO, compile_project, copy_project
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "orchestration"))
+from dev_server import DevServer, dagster_dev
+
 pytestmark = [pytest.mark.slow]
 
-BIN = Path(sys.executable).parent
 UNPARTITIONED = [
     "raw_customers",
     "raw_orders",
@@ -42,87 +38,46 @@ UNPARTITIONED = [
 DAILY = ["raw_daily_orders", "fct_daily_orders"]
 BACKFILL_DAYS = [f"2024-01-{d:02d}" for d in range(1, 15)]
 TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(f"{url}/graphql", body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        payload: dict[str, Any] = json.loads(response.read())
-    assert "errors" not in payload, payload
-    return payload["data"]  # type: ignore[no-any-return]
+ENV = {"FLOE_DUCKDB_PATH": ".floe/demo.duckdb", "FLOE_SCHEDULES_ON": "false"}
 
 
 @pytest.fixture
-def dagster_dev(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def dagster(tmp_path: Path) -> Iterator[tuple[DevServer, Path]]:
+    """The demo as `make demo` serves it: its dagster.yaml (one writer per DuckDB file) under dagster dev."""
     project = copy_project(DEMO, tmp_path / "demo")
-    env = {**os.environ, "FLOE_DUCKDB_PATH": ".floe/demo.duckdb", "FLOE_SCHEDULES_ON": "false"}
-    compile_project(project, env={"FLOE_DUCKDB_PATH": ".floe/demo.duckdb", "FLOE_SCHEDULES_ON": "false"})
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text(dagster_yaml_text() + "telemetry:\n  enabled: false\n")
-    port = _free_port()
-    log = (tmp_path / "dagster_dev.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(BIN / "dagster"),
-            "dev",
-            "-f",
-            "orchestration/definitions.py",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        cwd=project,
-        env={**env, "DAGSTER_HOME": str(home)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # dagster dev starts the webserver and the daemon: stop the whole group
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, (tmp_path / "dagster_dev.log").read_text()
-            try:
-                urllib.request.urlopen(f"{url}/server_info", timeout=5).close()
-                break
-            except OSError:
-                time.sleep(1)
-        else:
-            pytest.fail("dagster dev did not come up:\n" + (tmp_path / "dagster_dev.log").read_text())
-        yield url, project
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+    compile_project(project, env=ENV)
+    with dagster_dev(
+        project, "orchestration/definitions.py", tmp_path / "dagster_home", ENV, dagster_yaml_text()
+    ) as dev:
+        dev.wait_for(
+            "the code location", lambda: _graphql(dev, REPOS)["repositoriesOrError"]["nodes"] or None, 300
+        )
+        yield dev, project
 
 
-def _runs(url: str) -> list[dict[str, Any]]:
+REPOS = "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
+
+
+def _graphql(dev: DevServer, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = dev.graphql(query, variables)
+    return data
+
+
+def _runs(dev: DevServer) -> list[dict[str, Any]]:
     query = "{ runsOrError(limit: 200) { ... on Runs { results { runId status tags { key value } } } } }"
-    results: list[dict[str, Any]] = _graphql(url, query)["runsOrError"]["results"]
+    results: list[dict[str, Any]] = _graphql(dev, query)["runsOrError"]["results"]
     return results
 
 
-def test_materialize_all_with_a_backfill_and_a_sensor_run_all_succeed(dagster_dev: tuple[str, Path]) -> None:
-    url, project = dagster_dev
-    (repo,) = _graphql(
-        url, "{ repositoriesOrError { ... on RepositoryConnection { nodes { name location { name } } } } }"
-    )["repositoriesOrError"]["nodes"]
+def test_materialize_all_with_a_backfill_and_a_sensor_run_all_succeed(
+    dagster: tuple[DevServer, Path],
+) -> None:
+    dev, project = dagster
+    (repo,) = _graphql(dev, REPOS)["repositoriesOrError"]["nodes"]
     selector = {"repositoryLocationName": repo["location"]["name"], "repositoryName": repo["name"]}
 
     launched = _graphql(
-        url,
+        dev,
         """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
              __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
         {
@@ -137,7 +92,7 @@ def test_materialize_all_with_a_backfill_and_a_sensor_run_all_succeed(dagster_de
     )["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched
     backfill = _graphql(
-        url,
+        dev,
         """mutation($b: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $b) {
              __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }""",
         {"b": {"assetSelection": [{"path": [k]} for k in DAILY], "partitionNames": BACKFILL_DAYS}},
@@ -151,11 +106,11 @@ def test_materialize_all_with_a_backfill_and_a_sensor_run_all_succeed(dagster_de
     while time.monotonic() < deadline:
         time.sleep(5)
         backfill_status = _graphql(
-            url,
+            dev,
             "query($id: String!) { partitionBackfillOrError(backfillId: $id) { ... on PartitionBackfill { status } } }",
             {"id": backfill["backfillId"]},
         )["partitionBackfillOrError"]["status"]
-        runs = _runs(url)
+        runs = _runs(dev)
         from_sensor = [r for r in runs if {"key": "dagster/sensor_name", "value": "landing"} in r["tags"]]
         settled = backfill_status not in ("REQUESTED", "CANCELING") and from_sensor
         if settled and all(r["status"] in TERMINAL for r in runs):
