@@ -18,6 +18,7 @@ from floe_core.errors import FloeError
 from floe_core.interpolation import has_deferred, resolve_deferred
 from floe_core.spec import FloeSpec
 from floe_core.spec.base import FloeModel
+from floe_core.staleness import CompileInputs
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 ARTIFACTS_FILENAME = "compiled_artifacts.json"
@@ -65,6 +66,7 @@ class CompiledArtifacts(FloeModel):
     spec: FloeSpec  # the interpolated, validated floe.yaml (on disk: secret-looking ${VARS} kept, see load)
     dbt: DbtArtifacts | None = None
     target: ActiveTarget | None = None  # None only when no compile step resolved one (floe-dbt absent)
+    inputs: CompileInputs | None = None  # what compile read, to tell a stale load (floe_core.staleness)
 
     _artifacts_path: Path | None = PrivateAttr(default=None)
 

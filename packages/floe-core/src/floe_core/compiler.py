@@ -33,6 +33,7 @@ from floe_core.artifacts import (
 from floe_core.compile_steps import CompileContext, CompileStep, discover_steps
 from floe_core.errors import FloeError
 from floe_core.loader import load_spec_to_store
+from floe_core.staleness import compile_inputs
 
 
 def floe_version() -> str:
@@ -169,6 +170,11 @@ def compile_project(
             spec=spec,
             dbt=dbt,
             target=target,
+            inputs=compile_inputs(
+                spec_path.read_text(encoding="utf-8"),
+                os.environ if env is None else env,
+                project_root / dbt.project_dir if dbt is not None else None,
+            ),
         )
         (staging / ARTIFACTS_FILENAME).write_text(artifacts.to_json(), encoding="utf-8")
         _publish(staging, out)

@@ -7,17 +7,20 @@ manifest through floe-dbt's one loader); nothing parses SQL or calls dbt.
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 from pathlib import Path
 
 from floe_core.artifacts import ARTIFACTS_FILENAME, DEFAULT_OUTPUT_DIR, ActiveTarget, CompiledArtifacts
 from floe_core.errors import FloeError
+from floe_core.staleness import stale_reasons
 from floe_dbt.manifest import DbtManifest
 from floe_dbt.manifest import load_manifest as _load_manifest
 
 ARTIFACTS_ENV = "FLOE_ARTIFACTS"
 SPEC_FILENAME = "floe.yaml"
 RUN_COMPILE = "run `floe compile` in the folder holding floe.yaml"
+log = logging.getLogger("floe.project")
 
 
 def caller_file(depth: int = 2) -> str | None:
@@ -65,7 +68,25 @@ def load_artifacts(path: Path) -> CompiledArtifacts:
             f"compiled artifacts for {spec_file(artifacts)} have no dbt section although floe.yaml has a"
             f" dbt transform: {RUN_COMPILE}"
         )
+    warn_if_stale(artifacts)
     return artifacts
+
+
+def warn_if_stale(artifacts: CompiledArtifacts) -> list[str]:
+    """One WARNING when what `floe compile` read has changed since (floe_core.staleness): the code location
+    serves the compiled state, not the edited one, and says so instead of staying silent."""
+    if artifacts.inputs is None:
+        return []
+    dbt_project = artifacts.resolve(artifacts.dbt.project_dir) if artifacts.dbt is not None else None
+    reasons = stale_reasons(artifacts.inputs, spec_file(artifacts), os.environ, dbt_project)
+    if reasons:
+        log.warning(
+            "compiled artifacts are stale (%s since floe compile); this code location serves the compiled"
+            " state: %s",
+            "; ".join(reasons),
+            RUN_COMPILE,
+        )
+    return reasons
 
 
 def active_target(artifacts: CompiledArtifacts) -> ActiveTarget:
