@@ -125,7 +125,13 @@ def _validate(args: argparse.Namespace) -> int:
     from floe_core.workflows.cli import validate_workflows
 
     path = config_path(args)
-    workflows = validate_workflows(load_spec(path), path)  # workflow specs too (docs/workflows.md)
+    spec = load_spec(path)
+    workflows = validate_workflows(spec, path)  # workflow specs too (docs/workflows.md)
+    if spec.triggers is not None:  # and the downstream triggers (docs/triggers.md)
+        from floe_core.triggers import load_triggers
+
+        known = [*spec.orchestration.jobs, *(w.name for w in workflows.workflows)]
+        load_triggers(path.parent / spec.triggers.path, known_jobs=known)
     count = len(workflows.workflows)
     print(f"{path} is valid" + (f" ({count} workflow{'s' if count != 1 else ''})" if count else ""))
     return 0

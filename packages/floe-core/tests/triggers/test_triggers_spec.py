@@ -175,3 +175,19 @@ workflows:
         "triggers.yaml:6: workflows.transfrom_images.on_success[2].parameter_mapping.n: can never resolve:"
         " 'status.code': status has no fields (only artifacts and metrics have) (got 'status.code')",
     ]
+
+
+def test_floe_validate_checks_the_triggers_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from floe_core.cli import main
+
+    (tmp_path / "floe.yaml").write_text(
+        'name: p\nversion: "1"\ncompute: {default: dev, targets: {dev: {type: duckdb}}}\n'
+        "orchestration:\n  jobs:\n    nightly: {type: batch, selection: '*'}\n"
+        "triggers: {path: workflow_config.json}\n"
+    )
+    (tmp_path / "workflow_config.json").write_text(
+        '{"workflows": {"nigthly": {"on_success": [{"type": "dagster_job", "job": "nightly"}]}}}'
+    )
+    assert main(["validate", "-c", str(tmp_path / "floe.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "workflow_config.json:1: workflows.nigthly: unknown job 'nigthly'; did you mean 'nightly'?" in err

@@ -13,6 +13,13 @@ from floe_core.spec.transforms import DbtTransform, Transform
 from floe_core.workflows.config import WorkflowsConfig
 
 
+class TriggersRef(FloeModel):
+    """`triggers: {path: triggers.json}`: the downstream-triggers file (JSON as seed 003 writes it, or YAML),
+    relative to floe.yaml; read again on every evaluation, so edits apply without a redeploy."""
+
+    path: str = Field(min_length=1)
+
+
 class FloeSpec(FloeModel):
     """A whole floe.yaml, after `${VAR:default}` interpolation."""
 
@@ -25,6 +32,8 @@ class FloeSpec(FloeModel):
     orchestration: OrchestrationConfig = Field(default_factory=OrchestrationConfig)
     # container workflows (floe_core.workflows, docs/workflows.md): where specs live, runtime, notifications
     workflows: WorkflowsConfig = Field(default_factory=WorkflowsConfig)
+    # downstream triggers (floe_core.triggers, docs/triggers.md): seed 003's workflow_config.json
+    triggers: TriggersRef | None = None
 
     @property
     def dbt_transform(self) -> DbtTransform | None:
