@@ -45,13 +45,14 @@ from floe_core.workflows import (
 )
 from floe_core.workflows.manual_store import load_manual_workflows, merge_manual, store_dir
 from floe_core.workflows.plan import JobInvocation
-from floe_core.workflows.schedules import WindowedSchedule
+from floe_core.workflows.schedules import EventSchedule, WindowedSchedule
 from floe_core.workflows.workflow import WorkflowSpec
 
 from floe_dagster.orchestration.jobs import WORKFLOW_SOURCE_TAG, WORKFLOW_TAG
 from floe_dagster.workflows.run_log import JobRunLog
-from floe_dagster.workflows.run_tags import requested_date, requested_params
+from floe_dagster.workflows.run_tags import TRIGGER_FILE_TAG, requested_date, requested_params
 from floe_dagster.workflows.runtimes import run_invocation
+from floe_dagster.workflows.sensors import dependency_sensor, file_arrival_sensor
 
 OUTCOME_SUFFIX = "__outcome"
 
@@ -88,7 +89,11 @@ def build_workflows(workflows: WorkflowSet, *, taken: Sequence[JobDefinition] = 
         job = workflow_job(loaded, workflows.runtime, root, source=source)
         built.jobs.append(job)
         schedule = loaded.spec.windowed_schedule
-        if schedule is not None:
+        if isinstance(loaded.spec.schedule, EventSchedule):
+            built.sensors.append(file_arrival_sensor(loaded, job, root))
+        elif loaded.spec.dependencies:  # its windows start when the upstream ones are done, not on the clock
+            built.sensors.append(dependency_sensor(loaded, job, workflows))
+        elif schedule is not None:
             scheduled = build_schedule_from_partitioned_job(
                 job,
                 name=f"{loaded.name}_schedule",
@@ -153,7 +158,7 @@ def plan_for(context: OpExecutionContext, spec: WorkflowSpec) -> list[JobInvocat
     else:
         when = requested_date(tags)
     try:
-        return render_plan(spec, when, params_override=params)
+        return render_plan(spec, when, params_override=params, trigger_file=tags.get(TRIGGER_FILE_TAG))
     except Exception as exc:  # a template or param problem: the run's request was wrong, say which
         raise Failure(f"workflow {spec.name}: {exc}") from None
 
