@@ -2,6 +2,7 @@
 
 - subprocess: Dagster Pipes' PipesSubprocessClient runs argv as a local process (dev and CI; the image is
   not used, so `command` is required — validated by floe-core);
+- kubernetes: dagster-k8s's PipesK8sClient, a pod per attempt (floe_dagster.workflows.k8s);
 - docker: dagster-docker's PipesDockerClient against a Docker-compatible API (Docker, podman's socket);
   the container is always removed afterwards (dagster-docker only stops it), found by the labels floe sets.
 
@@ -61,6 +62,11 @@ def run_invocation(
     context: OpExecutionContext, invocation: JobInvocation, runtime: RuntimeConfig, project_root: Path
 ) -> None:
     """Run one attempt of the job; return on exit 0, raise Failure (exit code in the message) otherwise."""
+    if runtime.type == "kubernetes":  # resolves its own env: k8s_secret values stay in the cluster
+        from floe_dagster.workflows.k8s import run_kubernetes
+
+        run_kubernetes(context, invocation, runtime, os.environ)
+        return
     env = resolved_env(invocation, os.environ)
     if runtime.type == "subprocess":
         _run_subprocess(context, invocation, env, runtime, project_root)
