@@ -1,6 +1,6 @@
-"""Workflows started by sensors: one run per arriving file (contract §7.1, file_arrival on a local folder)
-and a dependent workflow's window once its upstream's window succeeded (§8.2) — subprocess runtime, real
-runs on a temporary Dagster instance."""
+"""Workflows started by sensors: one run per arriving file (contract §7.1: file_arrival on a local folder,
+s3_file_arrival on a moto S3 server) and a dependent workflow's window once its upstream's window succeeded
+(§8.2) — subprocess runtime, real runs on a temporary Dagster instance."""
 
 from __future__ import annotations
 
@@ -72,6 +72,11 @@ def project(tmp_path: Path) -> Path:
             "ingest",
             '  schedule: {trigger: file_arrival, source: inbox, pattern: "*.csv", poll_interval: 1s}\n',
             _job(out, "load_file", params='{file: "{{ trigger_file }}"}'),
+        ),
+        "s3_ingest": _workflow(
+            "s3_ingest",
+            '  schedule: {trigger: s3_file_arrival, source: "s3://lakehouse-dev-raw/sales/", pattern: "*.csv"}\n',
+            _job(out, "load_object", params='{file: "{{ trigger_file }}"}'),
         ),
         "upstream_pipeline": _workflow("upstream_pipeline", DAILY, _job(out, "produce", "fail-until:2")),
         "downstream_pipeline": _workflow(
@@ -170,3 +175,39 @@ def test_the_dependent_workflow_runs_a_date_once_its_upstream_succeeded(
     )
     assert down.status == DagsterRunStatus.SUCCESS
     assert _ran(project)[-1]["job"] == "consume" and _ran(project)[-1]["env"]["DAY"] == "2024-03-05"
+
+
+def test_s3_file_arrival_lists_the_bucket_prefix_through_aws_endpoint_url(
+    project: Path, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        for name, value in {
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            monkeypatch.setenv(name, value)
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="lakehouse-dev-raw")
+        defs = _definitions(project)
+        first = _tick(defs, "s3_ingest_file_arrival", instance, None)
+        assert first.run_requests == []
+        for key in ("sales/2024-12-27.csv", "sales/readme.txt", "other/2024-12-27.csv"):
+            s3.put_object(Bucket="lakehouse-dev-raw", Key=key, Body=b"1")
+        second = _tick(defs, "s3_ingest_file_arrival", instance, first.cursor)
+        assert [r.tags["floe/trigger_file"] for r in second.run_requests] == [
+            "s3://lakehouse-dev-raw/sales/2024-12-27.csv"
+        ]
+        assert _tick(defs, "s3_ingest_file_arrival", instance, second.cursor).run_requests == []
+        run = _execute(project, "s3_ingest", instance, dict(second.run_requests[0].tags))
+        assert run.status == DagsterRunStatus.SUCCESS
+        assert _ran(project)[-1]["env"]["FILE"] == "s3://lakehouse-dev-raw/sales/2024-12-27.csv"
+    finally:
+        server.stop()
