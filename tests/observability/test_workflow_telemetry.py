@@ -93,5 +93,3 @@ def test_container_jobs_emit_lineage_and_spans(tmp_path: Path, receiver: Any, va
     assert "materialize telem.ok" in names and "materialize telem.boom" in names
     boom = next(s for s in receiver.spans if s.name == "materialize telem.boom")
     assert boom.status.code == 2  # STATUS_CODE_ERROR
-
-
