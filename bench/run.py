@@ -461,6 +461,114 @@ def bench_backfill(days: int) -> dict[str, object]:
     }
 
 
+# -- container workflows ------------------------------------------------------------------------------
+WORKFLOW_STEP_PAIRS = 1 if QUICK else 10
+WORKFLOW_JOBS = 50
+WORKFLOW_STEP_TARGET = "floe workflow step / bare run of the same container <= 1.2 (a 1 s job)"
+
+
+def workflow_step_runtime() -> str:
+    """docker when a Docker-compatible API is configured (podman's socket: .containers/env), else the
+    subprocess runtime against the bare process."""
+    return os.environ.get("BENCH_WORKFLOW_RUNTIME") or (
+        "docker" if os.environ.get("DOCKER_HOST") else "subprocess"
+    )
+
+
+def bench_workflow_step() -> dict[str, object]:
+    """The step's duration in Dagster's event log vs the bare run, alternated in one process
+    (bench/workflow_step.py): what floe adds around a container, without Python's start-up on either side."""
+    runtime = workflow_step_runtime()
+    work = WORK / f"workflow_step_{runtime}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "workflow_step.py"), runtime, str(WORKFLOW_STEP_PAIRS), str(work)],
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"workflow step bench failed: {done.stderr[-3000:]}")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    rss = data["max_rss_mb"][0]  # one process for all sides: shown, not compared
+    sides = []
+    for name, key in (
+        ("bare_" + runtime, "bare"),
+        ("floe_workflow_step", "floe_step"),
+        ("floe_run", "floe_run"),
+    ):
+        side = Side(name)
+        side.samples = [Sample(seconds=x, max_rss_mb=rss, returncode=0) for x in data[key]]
+        sides.append(side)
+    result = summarize(
+        f"workflow_step_{runtime}",
+        sides,
+        "bare_" + runtime,
+        WORKFLOW_STEP_TARGET,
+        1.2,
+        judged=("floe_workflow_step",),
+    )
+    result["runtime"] = runtime
+    return result
+
+
+def workflow_project(root: Path, n_jobs: int) -> Path:
+    """A floe project with one workflow of n jobs (a binary tree of depends_on), or none when n is 0."""
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "workflows").mkdir(parents=True)
+    (root / "floe.yaml").write_text(
+        "name: benchwf\nversion: '1.0'\ncompute:\n  default: dev\n  targets:\n"
+        "    dev: {type: duckdb, properties: {path: b.duckdb}}\n"
+        "workflows:\n  path: workflows\n  runtime: {type: subprocess}\n"
+    )
+    if n_jobs:
+        lines = [
+            "workflow:",
+            "  name: wide",
+            '  schedule: {cron: "0 2 * * *", start_date: "2024-01-01"}',
+            "  jobs:",
+        ]
+        for i in range(n_jobs):
+            deps = [] if i == 0 else [f"job_{(i - 1) // 2:02d}"]
+            lines += [
+                "    - job:",
+                f"        name: job_{i:02d}",
+                "        image: floe-test/busybox:1",
+                '        command: ["echo", "{{ ds }}", "{{ params.table }}"]',
+                f"        params: {{table: t_{i:02d}}}",
+                "        retry: {max_attempts: 2, delay: 10s}",
+                f"      depends_on: {json.dumps(deps)}",
+            ]
+        (root / "workflows" / "wide").mkdir()
+        (root / "workflows" / "wide" / "workflow.yaml").write_text("\n".join(lines) + "\n")
+    subprocess.run([str(BIN / "floe"), "compile"], cwd=root, check=True, env=base_env(), capture_output=True)
+    return root / ".floe" / "compiled_artifacts.json"
+
+
+def bench_workflow_load(n_jobs: int) -> dict[str, object]:
+    """`dagster definitions validate` of a project with one n-job workflow vs the same project without it."""
+    base = workflow_project(WORK / "workflow_none", 0)
+    wide = workflow_project(WORK / f"workflow_{n_jobs}", n_jobs)
+
+    def load(artifacts: Path) -> Callable[[], Sample]:
+        return lambda: run_process(
+            validate_cmd("floe_definitions.py"),
+            floe_defaults_env(BENCH_ARTIFACTS=str(artifacts)),
+            artifacts.parents[1],
+        )
+
+    sides = alternate({"floe_no_workflow": load(base), f"floe_{n_jobs}_job_workflow": load(wide)})
+    return summarize(
+        f"load_{n_jobs}_job_workflow",
+        sides,
+        "floe_no_workflow",
+        f"load with a {n_jobs}-job workflow / without <= 1.2 (time)",
+        1.2,
+    )
+
+
 def machine() -> dict[str, object]:
     mem = next(
         (
@@ -501,6 +609,8 @@ MEASUREMENTS: dict[str, Callable[[], list[dict[str, object]]]] = {
     "run": lambda: bench_run(RUN_MODELS),
     "backfill": lambda: [bench_backfill(BACKFILL_DAYS)],
     "api": bench_api_latency,
+    "workflow_step": lambda: [bench_workflow_step()],
+    "workflow_load": lambda: [bench_workflow_load(WORKFLOW_JOBS)],
 }
 
 

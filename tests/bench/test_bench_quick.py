@@ -45,6 +45,11 @@ def test_quick_bench_runs_every_measurement(tmp_path: Path) -> None:
     # the first load after `floe compile` (spec cache written) is measured beside the later ones
     assert load["floe_first_load_after_compile"]["time_ratio_vs_plain_dagster_dbt"] > 0
     assert results["load_60"]["pairs"] == 1
+    # container workflows: a step vs the bare run (docker when DOCKER_HOST is set, else subprocess), and
+    # the load of a 50-job workflow
+    step = next(r for name, r in results.items() if name.startswith("workflow_step_"))
+    assert step["sides"]["floe_workflow_step"]["time_ratio_vs_bare_" + step["runtime"]] > 0
+    assert results["load_50_job_workflow"]["sides"]["floe_50_job_workflow"]["seconds"]["median"] > 0
     latency = results["lineage_latency"]
     assert latency["events"] > 0 and latency["p99_ms"] is not None  # events really reached the receiver
     backfill = results["backfill_10_daily_partitions"]

@@ -122,3 +122,53 @@ def test_containers_get_the_plan_fail_with_their_code_and_are_removed(
     finally:
         client.close()
     assert left == []
+
+
+def test_a_container_over_its_timeout_is_stopped_removed_and_fails_saying_so(
+    tmp_path: Path, busybox_image: str, runtime: ContainerRuntime, docker_env: dict[str, str]
+) -> None:
+    from floe_core.compiler import compile_project
+    from floe_dbt.compile_step import run as floe_dbt_step
+
+    project = tmp_path / "project"
+    _project(project, tmp_path, busybox_image, runtime)
+    (project / "workflows" / "boxed" / "workflow.yaml").write_text(
+        textwrap.dedent(
+            f"""\
+            workflow:
+              name: boxed
+              jobs:
+                - job:
+                    name: sleeper
+                    image: {busybox_image}
+                    command: ["sleep", "120"]
+                    timeout: 2s
+            """
+        )
+    )
+    compile_project(project / "floe.yaml", steps={"dbt": floe_dbt_step})
+    recon = build_reconstructable_job(
+        "workflow_jobs",
+        "workflow_job",
+        (str(project / ".floe" / "compiled_artifacts.json"), "boxed"),
+        reconstructor_working_directory=str(WORKFLOW_JOBS),
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    with (
+        DagsterInstance.local_temp(str(home)) as instance,
+        execute_job(
+            recon, instance=instance, raise_on_error=False, tags={"floe/date": "2024-05-01"}
+        ) as result,
+    ):
+        run_id, events = result.run_id, list(result.all_events)
+        status = result.dagster_run.status
+    assert status == DagsterRunStatus.FAILURE
+    failure = next(e for e in events if e.event_type == DagsterEventType.STEP_FAILURE)
+    assert "job sleeper timed out after 2 s" in failure.event_specific_data.error.message
+    client = docker.DockerClient(base_url=runtime.docker_host)
+    try:
+        left = client.containers.list(all=True, filters={"label": f"floe.run_id={run_id}"})
+    finally:
+        client.close()
+    assert left == []

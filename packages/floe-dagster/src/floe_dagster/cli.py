@@ -149,3 +149,41 @@ def backfill_command(args: argparse.Namespace) -> int:
     )
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def register_metrics(subparsers: Any) -> None:
+    parser = subparsers.add_parser("metrics", help="Prometheus metrics of container workflows")
+    verbs = parser.add_subparsers(dest="metrics_verb", required=True)
+    serve = verbs.add_parser(
+        "serve", help="serve the workflow metrics (contract §10.1) read from the Dagster instance"
+    )
+    serve.add_argument("--port", type=int, default=9464, help="port to listen on (default: 9464)")
+    serve.add_argument("--addr", default="0.0.0.0", help="address to bind (default: 0.0.0.0)")
+    serve.add_argument(
+        "--max-runs",
+        type=int,
+        default=None,
+        help="most recent workflow runs read per scrape (default: 200)",
+    )
+    serve.set_defaults(func=metrics_serve_command)
+
+
+def metrics_serve_command(args: argparse.Namespace) -> int:
+    import threading
+
+    from floe_dagster.workflows.metrics import DEFAULT_MAX_RUNS, serve
+
+    max_runs = DEFAULT_MAX_RUNS if args.max_runs is None else args.max_runs
+    if max_runs < 1:
+        raise FloeError(f"--max-runs must be at least 1 (got {max_runs})")
+    instance = _instance()
+    try:
+        server = serve(instance, args.port, args.addr, max_runs)
+    except OSError as exc:
+        raise FloeError(f"cannot listen on {args.addr}:{args.port}: {exc.strerror or exc}") from None
+    print(f"floe metrics: serving http://{args.addr}:{args.port}/metrics (Ctrl-C stops)", flush=True)
+    try:
+        threading.Event().wait()
+    finally:
+        server.shutdown()
+    return 0

@@ -69,7 +69,7 @@ def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
     if issues:
         raise FloeValidationError(issues, source=str(spec_file(artifacts)))
     workflow_set = with_manual_workflows(load_workflows(spec, spec_file(artifacts)))
-    workflows = build_workflows(workflow_set, taken=orchestrated.jobs)
+    workflows = build_workflows(workflow_set, taken=orchestrated.jobs, observer=observer)
     return Definitions(
         assets=[*python, *plan.external, *dbt_assets],
         asset_checks=modules.checks,

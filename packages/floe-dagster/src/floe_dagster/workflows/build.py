@@ -45,13 +45,16 @@ from floe_core.workflows import (
 )
 from floe_core.workflows.manual_store import load_manual_workflows, merge_manual, store_dir
 from floe_core.workflows.plan import JobInvocation
-from floe_core.workflows.schedules import WindowedSchedule
+from floe_core.workflows.schedules import EventSchedule, WindowedSchedule
 from floe_core.workflows.workflow import WorkflowSpec
 
+from floe_dagster.observability import Observability
 from floe_dagster.orchestration.jobs import WORKFLOW_SOURCE_TAG, WORKFLOW_TAG
 from floe_dagster.workflows.run_log import JobRunLog
-from floe_dagster.workflows.run_tags import requested_date, requested_params
+from floe_dagster.workflows.run_tags import TRIGGER_FILE_TAG, requested_date, requested_params
 from floe_dagster.workflows.runtimes import run_invocation
+from floe_dagster.workflows.sensors import dependency_sensor, file_arrival_sensor
+from floe_dagster.workflows.telemetry import observed_attempt
 
 OUTCOME_SUFFIX = "__outcome"
 
@@ -72,9 +75,11 @@ def with_manual_workflows(workflows: WorkflowSet) -> WorkflowSet:
     return workflows.model_copy(update={"workflows": merge_manual(list(workflows.workflows), manual)})
 
 
-def build_workflows(workflows: WorkflowSet, *, taken: Sequence[JobDefinition] = ()) -> BuiltWorkflows:
+def build_workflows(
+    workflows: WorkflowSet, *, taken: Sequence[JobDefinition] = (), observer: Observability | None = None
+) -> BuiltWorkflows:
     """Jobs and schedules of every workflow; `taken`: jobs already defined (floe.yaml's own), whose names a
-    workflow may not reuse."""
+    workflow may not reuse; `observer`: lineage events and spans per container job (workflows.telemetry)."""
     clash = sorted({w.name for w in workflows.workflows} & {j.name for j in taken})
     if clash:
         raise FloeError(
@@ -85,10 +90,14 @@ def build_workflows(workflows: WorkflowSet, *, taken: Sequence[JobDefinition] = 
     root = Path(workflows.root)
     for loaded in workflows.workflows:
         source = "manual" if loaded.origin == "manual" else "code"
-        job = workflow_job(loaded, workflows.runtime, root, source=source)
+        job = workflow_job(loaded, workflows.runtime, root, source=source, observer=observer)
         built.jobs.append(job)
         schedule = loaded.spec.windowed_schedule
-        if schedule is not None:
+        if isinstance(loaded.spec.schedule, EventSchedule):
+            built.sensors.append(file_arrival_sensor(loaded, job, root))
+        elif loaded.spec.dependencies:  # its windows start when the upstream ones are done, not on the clock
+            built.sensors.append(dependency_sensor(loaded, job, workflows))
+        elif schedule is not None:
             scheduled = build_schedule_from_partitioned_job(
                 job,
                 name=f"{loaded.name}_schedule",
@@ -116,7 +125,12 @@ def workflow_partitions(schedule: WindowedSchedule) -> TimeWindowPartitionsDefin
 
 
 def workflow_job(
-    loaded: LoadedWorkflow, runtime: RuntimeConfig, project_root: Path, *, source: str = "code"
+    loaded: LoadedWorkflow,
+    runtime: RuntimeConfig,
+    project_root: Path,
+    *,
+    source: str = "code",
+    observer: Observability | None = None,
 ) -> JobDefinition:
     spec = loaded.spec
     schedule = spec.windowed_schedule
@@ -125,7 +139,7 @@ def workflow_job(
     ops: list[OpDefinition] = []
     deps: dict[str, dict[str, DependencyDefinition | MultiDependencyDefinition]] = {}
     for entry in spec.jobs:
-        ops.append(_job_op(spec, entry.name, entry.depends_on, runtime, project_root, keep_going))
+        ops.append(_job_op(spec, entry.name, entry.depends_on, runtime, project_root, keep_going, observer))
         deps[entry.name] = {f"after_{up}": DependencyDefinition(up, "outcome") for up in entry.depends_on}
     if keep_going:
         ops.append(_outcome_op(spec))
@@ -153,7 +167,7 @@ def plan_for(context: OpExecutionContext, spec: WorkflowSpec) -> list[JobInvocat
     else:
         when = requested_date(tags)
     try:
-        return render_plan(spec, when, params_override=params)
+        return render_plan(spec, when, params_override=params, trigger_file=tags.get(TRIGGER_FILE_TAG))
     except Exception as exc:  # a template or param problem: the run's request was wrong, say which
         raise Failure(f"workflow {spec.name}: {exc}") from None
 
@@ -165,6 +179,7 @@ def _job_op(  # noqa: PLR0917 - one op's inputs, all needed by its compute funct
     runtime: RuntimeConfig,
     project_root: Path,
     keep_going: bool,
+    observer: Observability | None = None,
 ) -> OpDefinition:
     def compute(context: OpExecutionContext, **outcomes: bool) -> Any:
         invocation = next(i for i in plan_for(context, spec) if i.job == name)
@@ -176,7 +191,8 @@ def _job_op(  # noqa: PLR0917 - one op's inputs, all needed by its compute funct
         run_log.emit("started", image=invocation.image, argv=invocation.argv)
         started = time.monotonic()
         try:
-            run_invocation(context, invocation, runtime, project_root)
+            with observed_attempt(observer, spec.name, name, context):
+                run_invocation(context, invocation, runtime, project_root)
         except Failure as exc:
             elapsed = time.monotonic() - started
             delays = invocation.retry_delays

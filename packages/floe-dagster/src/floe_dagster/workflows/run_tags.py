@@ -13,8 +13,9 @@ from dagster import Failure
 from floe_dagster.orchestration.jobs import PARAMS_TAG
 
 DATE_TAG = "floe/date"
+TRIGGER_FILE_TAG = "floe/trigger_file"  # set by the file-arrival sensor: `{{ trigger_file }}`
 
-__all__ = ["DATE_TAG", "PARAMS_TAG", "requested_date", "requested_params"]
+__all__ = ["DATE_TAG", "PARAMS_TAG", "TRIGGER_FILE_TAG", "requested_date", "requested_params"]
 
 
 def requested_date(tags: Mapping[str, str]) -> date | datetime:

@@ -2,10 +2,13 @@
 
 - subprocess: Dagster Pipes' PipesSubprocessClient runs argv as a local process (dev and CI; the image is
   not used, so `command` is required — validated by floe-core);
+- kubernetes: dagster-k8s's PipesK8sClient, a pod per attempt (floe_dagster.workflows.k8s);
 - docker: dagster-docker's PipesDockerClient against a Docker-compatible API (Docker, podman's socket);
   the container is always removed afterwards (dagster-docker only stops it), found by the labels floe sets.
 
 A non-zero exit is a failure whose message carries the exit code; stdout/stderr go to the run's compute logs.
+A job's `timeout` stops the attempt (the process group; the container, which is then removed as always) and
+fails it with "timed out after N s" — a failure like any other, retried if the job has retries left.
 Secrets are references in the plan ({secret_env: NAME}); they are resolved here, at the last moment, from the
 run worker's environment, and never logged.
 """
@@ -13,17 +16,26 @@ run worker's environment, and never logged.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from dagster import Failure, OpExecutionContext, PipesSubprocessClient
+from dagster import Failure, OpExecutionContext, PipesSubprocessClient, open_pipes_session
+from dagster._core.errors import DagsterExecutionInterruptedError, DagsterPipesExecutionError
+from dagster._core.pipes.client import PipesClientCompletedInvocation
 from floe_core.workflows import RuntimeConfig, SecretEnv
 from floe_core.workflows.plan import JobInvocation
 
 RUN_LABEL = "floe.run_id"
 JOB_LABEL = "floe.job"
+STOP_GRACE_SECONDS = 5  # SIGTERM, then SIGKILL after this long
+
+
+def timed_out(invocation: JobInvocation) -> Failure:
+    return Failure(f"job {invocation.job} timed out after {invocation.timeout_seconds} s")
 
 
 def resolved_env(invocation: JobInvocation, environ: Mapping[str, str]) -> dict[str, str]:
@@ -50,6 +62,11 @@ def run_invocation(
     context: OpExecutionContext, invocation: JobInvocation, runtime: RuntimeConfig, project_root: Path
 ) -> None:
     """Run one attempt of the job; return on exit 0, raise Failure (exit code in the message) otherwise."""
+    if runtime.type == "kubernetes":  # resolves its own env: k8s_secret values stay in the cluster
+        from floe_dagster.workflows.k8s import run_kubernetes
+
+        run_kubernetes(context, invocation, runtime, os.environ)
+        return
     env = resolved_env(invocation, os.environ)
     if runtime.type == "subprocess":
         _run_subprocess(context, invocation, env, runtime, project_root)
@@ -71,8 +88,11 @@ def _run_subprocess(
 ) -> None:
     folder = runtime.subprocess.working_dir
     cwd = (project_root / folder).resolve() if folder else project_root
+    client = _TimedSubprocessClient(cwd=str(cwd), timeout_seconds=invocation.timeout_seconds)
     try:
-        PipesSubprocessClient(cwd=str(cwd)).run(command=list(invocation.argv), context=context, env=dict(env))
+        client.run(command=list(invocation.argv), context=context, env=dict(env))
+    except subprocess.TimeoutExpired:
+        raise timed_out(invocation) from None
     except FileNotFoundError as exc:
         raise Failure(
             f"job {invocation.job}: command not found: {invocation.argv[0]!r} ({exc.strerror})"
@@ -83,6 +103,60 @@ def _run_subprocess(
         if type(exc).__name__ == "DagsterPipesExecutionError":
             raise Failure(f"job {invocation.job} failed: {exc}") from None
         raise
+
+
+class _TimedSubprocessClient(PipesSubprocessClient):
+    """PipesSubprocessClient.run with a timeout (it has none). The process leads its own process group so
+    that stopping it also stops what it started (a shell's children); a stop request of the run (Dagster's
+    interrupt) and a timeout both stop the group: SIGTERM, then SIGKILL after STOP_GRACE_SECONDS."""
+
+    def __init__(self, *, cwd: str, timeout_seconds: int | None) -> None:
+        super().__init__(cwd=cwd)
+        self._timeout = timeout_seconds
+
+    def run(  # type: ignore[override]
+        self,
+        *,
+        context: OpExecutionContext,
+        command: Sequence[str],
+        env: Mapping[str, str],
+    ) -> PipesClientCompletedInvocation:
+        with open_pipes_session(
+            context=context, context_injector=self.context_injector, message_reader=self.message_reader
+        ) as session:
+            process = subprocess.Popen(
+                list(command),
+                cwd=self.cwd,
+                env={**os.environ, **env, **session.get_bootstrap_env_vars()},
+                start_new_session=True,
+            )
+            try:
+                code = process.wait(timeout=self._timeout)
+            except (subprocess.TimeoutExpired, DagsterExecutionInterruptedError):
+                _stop_group(process)
+                raise
+            finally:
+                if process.poll() is None:  # anything else that interrupted the wait
+                    _stop_group(process)
+            if code != 0:
+                raise DagsterPipesExecutionError(f"External execution process failed with code {code}")
+        return PipesClientCompletedInvocation(session)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            continue
+        # the leader is gone; its group may live on (children ignoring SIGTERM): kill what remains
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        return
 
 
 @contextmanager
@@ -127,7 +201,7 @@ def _run_docker(
     if not invocation.uses_entrypoint:  # `command` replaces the image's entrypoint (contract §3.1)
         kwargs["entrypoint"] = command[:1]
         command = command[1:]
-    with _docker_host(settings.docker_host):
+    with _docker_host(settings.docker_host), _deadline(invocation.timeout_seconds, labels) as expired:
         try:
             PipesDockerClient().run(
                 context=context,
@@ -137,11 +211,35 @@ def _run_docker(
                 container_kwargs=kwargs,
             )
         except Exception as exc:
+            if expired.is_set():
+                raise timed_out(invocation) from None
             if type(exc).__name__ == "DagsterPipesError" or isinstance(exc, docker.errors.DockerException):
                 raise Failure(f"job {invocation.job} failed: {_docker_message(exc)}") from None
             raise
         finally:
             _remove_containers(labels)
+
+
+@contextmanager
+def _deadline(timeout_seconds: int | None, labels: Mapping[str, str]) -> Iterator[threading.Event]:
+    """PipesDockerClient blocks until the container exits: past the timeout, a timer kills the step's
+    container (found by its labels), which ends the wait with a non-zero status; the event says why."""
+    expired = threading.Event()
+    if timeout_seconds is None:
+        yield expired
+        return
+
+    def expire() -> None:
+        expired.set()
+        _remove_containers(labels)
+
+    timer = threading.Timer(timeout_seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield expired
+    finally:
+        timer.cancel()
 
 
 def _docker_message(exc: Exception) -> str:
