@@ -53,4 +53,3 @@ def test_a_fresh_compile_is_quiet_and_each_change_is_named(
     assert "floe.yaml changed" in warning
     spec.write_text(original)
     assert _load(compiled, caplog) == []
-
