@@ -137,6 +137,7 @@ def test_artifacts_json_is_the_documented_contract(project: Path) -> None:
         "spec",
         "dbt",
         "target",
+        "inputs",
     }
     assert raw["project_root"] == ".."
     assert raw["spec"]["compute"]["targets"]["dev"]["properties"]["threads"] == 4

@@ -92,6 +92,9 @@ def _switch_link(link: Path, target: Path) -> None:
     """Point `link` at `target` atomically: a new link under a temporary name, renamed over the old one."""
     temporary = link.with_name(f"{link.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
+    if link.is_dir() and not link.is_symlink():
+        # an output of an older floe, or a project copied without its links (copytree follows them)
+        shutil.rmtree(link)
     temporary.symlink_to(target)
     temporary.replace(link)
 
@@ -101,8 +104,6 @@ def _ensure_link(path: Path, target: Path) -> None:
     folder at that name, is replaced once."""
     if path.is_symlink() and path.readlink() == target:
         return
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
     _switch_link(path, target)
 
 
