@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
-from dagster._core.execution.stats import StepEventStatus
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -33,7 +32,8 @@ QUANTILES = (0.5, 0.95, 0.99)
 FAILED_WINDOW = timedelta(hours=24)
 _SOURCES = ["code", "manual"]  # every workflow run carries floe/workflow_source (build.py, floe-api)
 _OUTCOME_SUFFIX = "__outcome"  # the continue policy's bookkeeping step, not a container job
-_FINISHED = {StepEventStatus.SUCCESS: "success", StepEventStatus.FAILURE: "failure"}
+# step statuses by their public values (the enum itself lives in dagster._core)
+_FINISHED = {"SUCCESS": "success", "FAILURE": "failure"}
 
 
 def quantile(values: Sequence[float], q: float) -> float:
@@ -80,9 +80,13 @@ class WorkflowMetricsCollector(Collector):
             for step in self._instance.get_run_step_stats(run.run_id):
                 if step.step_key.endswith(_OUTCOME_SUFFIX):
                     continue
-                if step.status == StepEventStatus.IN_PROGRESS and run.status == DagsterRunStatus.STARTED:
+                if (
+                    step.status is not None
+                    and step.status.value == "IN_PROGRESS"
+                    and run.status == DagsterRunStatus.STARTED
+                ):
                     active[workflow] += 1
-                status = _FINISHED.get(step.status) if step.status is not None else None
+                status = _FINISHED.get(step.status.value) if step.status is not None else None
                 if status is None:
                     continue
                 executions[(step.step_key, status)] += 1

@@ -23,9 +23,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from dagster import Failure, OpExecutionContext, PipesSubprocessClient, open_pipes_session
-from dagster._core.errors import DagsterExecutionInterruptedError, DagsterPipesExecutionError
-from dagster._core.pipes.client import PipesClientCompletedInvocation
+from dagster import (
+    DagsterExecutionInterruptedError,
+    Failure,
+    OpExecutionContext,
+    PipesClientCompletedInvocation,
+    PipesSubprocessClient,
+    open_pipes_session,
+)
 from floe_core.workflows import RuntimeConfig, SecretEnv
 from floe_core.workflows.plan import JobInvocation
 
@@ -100,9 +105,13 @@ def _run_subprocess(
     except subprocess.SubprocessError as exc:
         raise Failure(f"job {invocation.job}: {exc}") from None
     except Exception as exc:  # Pipes' own error: "External execution process failed with code N"
-        if type(exc).__name__ == "DagsterPipesExecutionError":
+        if isinstance(exc, ExternalProcessFailed) or type(exc).__name__ == "DagsterPipesExecutionError":
             raise Failure(f"job {invocation.job} failed: {exc}") from None
         raise
+
+
+class ExternalProcessFailed(Exception):
+    """A job's process exited non-zero (Pipes' own error for this lives in dagster._core)."""
 
 
 class _TimedSubprocessClient(PipesSubprocessClient):
@@ -139,7 +148,7 @@ class _TimedSubprocessClient(PipesSubprocessClient):
                 if process.poll() is None:  # anything else that interrupted the wait
                     _stop_group(process)
             if code != 0:
-                raise DagsterPipesExecutionError(f"External execution process failed with code {code}")
+                raise ExternalProcessFailed(f"External execution process failed with code {code}")
         return PipesClientCompletedInvocation(session)
 
 
