@@ -24,6 +24,7 @@ from floe_dagster.orchestration.plan import plan_orchestration
 from floe_dagster.pools import duckdb_pool, pooled
 from floe_dagster.project import caller_file, find_artifacts, load_artifacts, spec_file
 from floe_dagster.resources import build_resources, duckdb_path
+from floe_dagster.triggers import build_triggers
 from floe_dagster.user_code import load_asset_modules, reject_duplicates
 from floe_dagster.workflows import build_workflows, with_manual_workflows
 
@@ -70,11 +71,14 @@ def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
         raise FloeValidationError(issues, source=str(spec_file(artifacts)))
     workflow_set = with_manual_workflows(load_workflows(spec, spec_file(artifacts)))
     workflows = build_workflows(workflow_set, taken=orchestrated.jobs, observer=observer)
+    jobs = [*orchestrated.jobs, *workflows.jobs]
+    triggers_file = spec_file(artifacts).parent / spec.triggers.path if spec.triggers else None
+    triggers = build_triggers(triggers_file, jobs)  # re-read on every evaluation: see triggers.sensor
     return Definitions(
         assets=[*python, *plan.external, *dbt_assets],
         asset_checks=modules.checks,
-        jobs=[*orchestrated.jobs, *workflows.jobs],
+        jobs=[*jobs, *triggers.jobs],
         schedules=[*orchestrated.schedules, *workflows.schedules],
-        sensors=[*orchestrated.sensors, *observer.sensors(), *workflows.sensors],
+        sensors=[*orchestrated.sensors, *observer.sensors(), *workflows.sensors, *triggers.sensors],
         resources=resources,
     )

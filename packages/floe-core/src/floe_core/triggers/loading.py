@@ -67,8 +67,6 @@ def _problems(
             targets: list[Target] = getattr(triggers, kind)
             for i, target in enumerate(targets):
                 yield from _target_problems((*where, kind, i), target, jobs, env)
-        if triggers.on_approval and triggers.approval is None:
-            pass  # the document's shape: on_approval alone means "approval after a quality failure"
 
 
 def _target_problems(

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from floe_core.spec.base import FloeModel
+from floe_core.workflows.durations import Duration, parse_duration
+from floe_core.workflows.notifications import Notification
 
 STEP_FUNCTION_ARN = r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d+:stateMachine:[A-Za-z0-9_-]{1,80}$"
 Mapping_ = dict[str, str]  # target parameter -> dot path into the source event
@@ -92,9 +94,17 @@ Target = Annotated[
 
 
 class ApprovalPolicy(FloeModel):
-    """A quality failure holds the run for a human decision instead of failing it (issue 19)."""
+    """A quality failure (a failed asset check or dbt test) holds the run in PENDING_APPROVAL for a human
+    decision instead of ending it; `on_approval` fires when it is approved."""
 
-    timeout: str = Field(default="24h", description="rejected automatically after this long")
+    timeout: Duration = Field(default="24h", description="rejected automatically after this long")
+    notify: list[Notification] = Field(
+        default_factory=list, description="told when a run waits for approval (the workflows' channels)"
+    )
+
+    @property
+    def timeout_seconds(self) -> int:
+        return parse_duration(self.timeout)
 
 
 class UpstreamTriggers(FloeModel):
@@ -102,6 +112,14 @@ class UpstreamTriggers(FloeModel):
     on_success: list[Target] = Field(default_factory=list)
     on_approval: list[Target] = Field(default_factory=list)
     approval: ApprovalPolicy | None = None
+
+    @property
+    def gate(self) -> ApprovalPolicy | None:
+        """The approval policy in force: `approval`, or the defaults when only `on_approval` is given (the
+        document's shape: on_approval means "after a quality failure, on a human's approval")."""
+        if self.approval is not None:
+            return self.approval
+        return ApprovalPolicy() if self.on_approval else None
 
 
 class TriggerConfig(FloeModel):

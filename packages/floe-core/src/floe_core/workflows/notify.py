@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 
 from floe_core.urls import display_url
 from floe_core.workflows import (
@@ -36,6 +36,22 @@ PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 HTTP_TIMEOUT_SECONDS = 10.0
 
 Notification = EmailNotification | SlackNotification | PagerDutyNotification | WebhookNotification
+
+
+class Notice(Protocol):
+    """What a channel needs of a message: a failed run (FailureNotice), a run waiting for approval
+    (floe_core.triggers.approval.ApprovalNotice)."""
+
+    @property
+    def workflow(self) -> str: ...
+    @property
+    def run_id(self) -> str: ...
+    @property
+    def run_url(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    def text(self) -> str: ...
+    def as_json(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -93,7 +109,7 @@ class NotConfigured(Exception):
 
 
 def notify_failure(
-    notice: FailureNotice,
+    notice: Notice,
     channels: Sequence[Notification],
     settings: NotificationSettings,
     warn: Callable[[str], None],
@@ -128,7 +144,7 @@ def _label(channel: Notification) -> str:
 
 
 def _send(
-    channel: Notification, notice: FailureNotice, settings: NotificationSettings, env: Mapping[str, str]
+    channel: Notification, notice: Notice, settings: NotificationSettings, env: Mapping[str, str]
 ) -> None:
     if isinstance(channel, EmailNotification):
         smtp = smtp_settings(settings, env)
@@ -176,9 +192,7 @@ def post_json(url: str, body: Mapping[str, Any], headers: Mapping[str, str] | No
         response.read(4096)
 
 
-def send_email(
-    smtp: SmtpSettings, recipients: Sequence[str], notice: FailureNotice, env: Mapping[str, str]
-) -> None:
+def send_email(smtp: SmtpSettings, recipients: Sequence[str], notice: Notice, env: Mapping[str, str]) -> None:
     message = EmailMessage()
     message["Subject"] = f"[floe] {notice.summary}"
     message["From"] = smtp.sender

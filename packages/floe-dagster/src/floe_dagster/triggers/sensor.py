@@ -1,0 +1,207 @@
+"""The downstream-triggers sensors (seed 003 on Dagster, Dagster as the event source instead of SNS):
+
+- `floe_downstream_triggers` (run status SUCCESS): the upstream run's `on_success` targets, each once; a run
+  under an approval policy whose quality checks failed is held in PENDING_APPROVAL instead;
+- `floe_approval_gate` (run failure): a run under an approval policy that failed its quality checks is held
+  too (a blocking check or a failing dbt test fails the run);
+- `floe_approvals` (every few seconds): approved runs get their `on_approval` targets, each once; runs past
+  their deadline are rejected.
+
+The triggers file is read on every evaluation (edits apply without a redeploy: the document's rule); an
+invalid file skips the tick with its `file:line` messages. Dagster's cursors move only when a tick
+completes, so a daemon stopped mid-tick evaluates the same runs again: send.py makes that safe.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dagster import (
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    JobDefinition,
+    RunFailureSensorContext,
+    RunRequest,
+    RunsFilter,
+    RunStatusSensorContext,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    SkipReason,
+    run_failure_sensor,
+    run_status_sensor,
+    sensor,
+)
+from floe_core.errors import FloeError
+from floe_core.triggers import TriggerConfig, UpstreamTriggers, load_triggers
+from floe_core.triggers.approval import (
+    APPROVAL_TAG,
+    APPROVED,
+    DEADLINE_TAG,
+    DECIDED_AT_TAG,
+    PENDING,
+    REJECTED,
+    TIMEOUT_ACTOR,
+    decision_tags,
+)
+
+from floe_dagster.triggers.approval import hold
+from floe_dagster.triggers.send import TriggerSender
+from floe_dagster.triggers.source_event import failed_checks, source_event
+
+SUCCESS_SENSOR = "floe_downstream_triggers"
+FAILURE_SENSOR = "floe_approval_gate"
+APPROVALS_SENSOR = "floe_approvals"
+APPROVALS_SCANNED = 200  # decided runs looked at per tick (newest first): bounded
+
+
+_Log = Callable[[str], None]
+
+
+class _Config:
+    """The triggers file, re-read on every evaluation."""
+
+    def __init__(self, path: Path, jobs: Sequence[str]) -> None:
+        self.path, self.jobs = path, list(jobs)
+
+    def read(self, log_error: _Log) -> TriggerConfig | None:
+        try:
+            return load_triggers(self.path, known_jobs=self.jobs)
+        except FloeError as exc:
+            log_error(f"downstream triggers not evaluated: {exc}")
+            return None
+
+
+def trigger_sensors(
+    triggers_file: Path, jobs: Sequence[JobDefinition], minimum_interval_seconds: int = 2
+) -> list[SensorDefinition]:
+    config = _Config(triggers_file, [j.name for j in jobs])
+    requestable = list(jobs)
+
+    @run_status_sensor(
+        run_status=DagsterRunStatus.SUCCESS,
+        name=SUCCESS_SENSOR,
+        description=f"sends the on_success triggers of {triggers_file.name} once per successful upstream run",
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING,
+        request_jobs=requestable,
+    )
+    def on_success(context: RunStatusSensorContext) -> SensorResult | SkipReason:
+        run = context.dagster_run
+        upstream = _upstream(config, run, context.log.error)
+        if upstream is None:
+            return SkipReason(f"no triggers for {run.job_name}")
+        held = _hold_if_checks_failed(context.instance, run, upstream, context.log.warning)
+        if held is not None:
+            context.log.info(held)
+            return SkipReason(held)
+        if not upstream.on_success:
+            return SkipReason(f"no on_success triggers for {run.job_name}")
+        sender = TriggerSender(context.instance, context.log.info, context.log.warning)
+        requests = sender.send(run, "on_success", upstream.on_success, source_event(context.instance, run))
+        return SensorResult(run_requests=requests) if requests else SkipReason(_summary(context, run))
+
+    @run_failure_sensor(
+        name=FAILURE_SENSOR,
+        description="holds a run whose quality checks failed for approval (its job has an approval policy)",
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING,
+    )
+    def on_failure(context: RunFailureSensorContext) -> SkipReason:
+        run = context.dagster_run
+        upstream = _upstream(config, run, context.log.error)
+        if upstream is None:
+            return SkipReason(f"no triggers for {run.job_name}")
+        held = _hold_if_checks_failed(context.instance, run, upstream, context.log.warning)
+        if held is not None:
+            context.log.info(held)
+        return SkipReason(held or f"run {run.run_id} failed, not on a quality check: no approval asked")
+
+    @sensor(
+        name=APPROVALS_SENSOR,
+        description="sends on_approval triggers of approved runs once; rejects runs past their deadline",
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=DefaultSensorStatus.RUNNING,
+        jobs=requestable,
+    )
+    def approvals(context: SensorEvaluationContext) -> SensorResult:
+        instance = context.instance
+        expired = _reject_expired(instance, context.log.info)
+        settings = config.read(context.log.error)
+        if settings is None:
+            return SensorResult(skip_reason="invalid triggers file", cursor=context.cursor)
+        # the cursor (committed with the run requests, only when the tick completes) is the last decision
+        # handled: a tick stopped midway is evaluated again, and send.py skips what was already sent
+        after = context.cursor or ""
+        sender = TriggerSender(instance, context.log.info, context.log.warning)
+        requests: list[RunRequest] = []
+        handled = after
+        for mark, run in _approved_since(instance, after):
+            upstream = settings.workflows.get(run.job_name)
+            if upstream is not None and upstream.on_approval:
+                event = source_event(instance, run)
+                requests += sender.send(run, "on_approval", upstream.on_approval, event)
+            handled = mark
+        done = f"{len(expired)} expired" if expired else "no approval expired"
+        return SensorResult(
+            run_requests=requests,
+            cursor=handled,
+            skip_reason=None if requests else f"approvals handled up to {handled or '-'}; {done}",
+        )
+
+    return [on_success, on_failure, approvals]
+
+
+def _upstream(config: _Config, run: DagsterRun, log_error: _Log) -> UpstreamTriggers | None:
+    settings = config.read(log_error)
+    return None if settings is None else settings.workflows.get(run.job_name)
+
+
+def _hold_if_checks_failed(
+    instance: DagsterInstance, run: DagsterRun, upstream: UpstreamTriggers, warning: _Log
+) -> str | None:
+    policy = upstream.gate
+    if policy is None:
+        return None
+    failed = failed_checks(instance, run.run_id)
+    if not failed:
+        return None
+    return hold(instance, run, policy, failed, warning)
+
+
+def _approved_since(instance: DagsterInstance, after: str) -> list[tuple[str, DagsterRun]]:
+    """Approved runs whose decision (time, run id) comes after the cursor, oldest decision first."""
+    records = instance.get_run_records(RunsFilter(tags={APPROVAL_TAG: APPROVED}), limit=APPROVALS_SCANNED)
+    marked = [
+        (f"{r.dagster_run.tags.get(DECIDED_AT_TAG, '')}|{r.dagster_run.run_id}", r.dagster_run)
+        for r in records
+    ]
+    return sorted((m for m in marked if m[0] > after), key=lambda m: m[0])
+
+
+def _reject_expired(instance: DagsterInstance, info: _Log) -> list[str]:
+    now = datetime.now(UTC)
+    expired = []
+    for record in instance.get_run_records(RunsFilter(tags={APPROVAL_TAG: PENDING}), limit=APPROVALS_SCANNED):
+        run = record.dagster_run
+        try:
+            deadline = datetime.fromisoformat(run.tags.get(DEADLINE_TAG, ""))
+        except ValueError:
+            continue
+        if deadline <= now:
+            reason = f"not approved before {run.tags[DEADLINE_TAG]}"
+            instance.add_run_tags(run.run_id, decision_tags(REJECTED, TIMEOUT_ACTOR, now, reason))
+            info(f"run {run.run_id} rejected: {reason}")
+            expired.append(run.run_id)
+    return expired
+
+
+def _summary(context: RunStatusSensorContext, run: DagsterRun) -> str:
+    fresh = context.instance.get_run_by_id(run.run_id) or run
+    states = {k: v.split(":")[0] for k, v in fresh.tags.items() if k.startswith("floe/trigger/")}
+    return f"run {run.run_id}: " + json.dumps(states)[:900]
