@@ -66,6 +66,10 @@ def sensors(path: Path) -> dict[str, SensorDefinition]:
     return {s.name: s for s in trigger_sensors(path, JOBS)}
 
 
+def glue_runs_of(aws: Aws, run: DagsterRun) -> list[dict[str, Any]]:
+    return [r for r in aws.glue_runs() if r["Arguments"].get("--triggered_by_run_id") == run.run_id]
+
+
 def tags_of(instance: DagsterInstance, run: DagsterRun) -> dict[str, str]:
     fresh = instance.get_run_by_id(run.run_id)
     assert fresh is not None
@@ -130,7 +134,7 @@ def test_each_target_receives_the_documents_payload_once(
     result = evaluate(on_success, instance, run)
 
     # Glue: the job's own arguments (the event path filled in) plus exactly the three automatic ones
-    (glue_run,) = aws.glue_runs()
+    (glue_run,) = glue_runs_of(aws, run)
     arguments = glue_run["Arguments"]
     assert arguments == {
         "--custom_arg": "value",
@@ -187,7 +191,7 @@ def test_each_target_receives_the_documents_payload_once(
 
     # the same run evaluated again (a daemon restarted before its cursor moved): nothing is sent twice
     again = evaluate(on_success, instance, run)
-    assert len(aws.glue_runs()) == 1 and aws.messages(aws.queue_url) == [] and len(receiver.received) == 1
+    assert len(glue_runs_of(aws, run)) == 1 and aws.messages(aws.queue_url) == [] and len(receiver.received) == 1
     assert len(sfn.list_executions(stateMachineArn=aws.state_machine)["executions"]) == 1
     assert isinstance(again, SensorResult) and again.run_requests[0].run_key == request.run_key  # type: ignore[index]
 
@@ -263,13 +267,12 @@ def test_a_send_interrupted_before_it_was_recorded_is_recognised_not_repeated(
     hook = {"type": "webhook", "url_env": "HOOK_URL"}
     path = write(tmp_path / "t.json", {"workflows": {"transform_images": {"on_success": [glue, hook]}}})
     run = run_job(instance, transform_images)
-    before = len(aws.glue_runs())
     event = source_event(instance, run)
     deliver(GlueJobTarget.model_validate(glue), event, "on_success.0.glue_job")  # sent ...
     instance.add_run_tags(run.run_id, {TAG_PREFIX + "on_success.0.glue_job": "sending 2026-12-05T00:00:00"})
     instance.add_run_tags(run.run_id, {TAG_PREFIX + "on_success.1.webhook": "sending 2026-12-05T00:00:00"})
     evaluate(sensors(path)[SUCCESS_SENSOR], instance, run)  # ... and evaluated again after a restart
-    assert len(aws.glue_runs()) == before + 1
+    assert len(glue_runs_of(aws, run)) == 1
     tags = tags_of(instance, run)
     assert "found after a restart" in tags[TAG_PREFIX + "on_success.0.glue_job"]
     # a webhook cannot be asked: sent again with the identity the receiver can recognise
@@ -337,3 +340,16 @@ def test_mwaa_gets_a_cli_token_then_dags_trigger_with_the_documents_conf(
     recorded = tags_of(instance, run)[TAG_PREFIX + "on_success.0.mwaa_dag"]
     assert recorded.startswith("delivered") and "S3cr3t" not in recorded
     assert base64  # (the CLI endpoint answers base64 stdout/stderr; an empty answer is a success)
+
+
+def test_the_api_knows_the_names_floe_dagster_gives_the_gate() -> None:
+    """floe-api never imports dagster: it names the decision job and the shared sensors itself."""
+    from floe_api.orchestrator import SHARED_SENSORS
+    from floe_api.service import DECISION_JOB
+    from floe_api.status import APPROVAL_TAG as API_APPROVAL_TAG
+    from floe_core.triggers.approval import APPROVAL_TAG
+    from floe_dagster.triggers.approval import DECISION_JOB as DAGSTER_DECISION_JOB
+    from floe_dagster.triggers.sensor import APPROVALS_SENSOR
+
+    assert DECISION_JOB == DAGSTER_DECISION_JOB and API_APPROVAL_TAG == APPROVAL_TAG
+    assert {SUCCESS_SENSOR, APPROVALS_SENSOR} == SHARED_SENSORS

@@ -18,6 +18,8 @@ from floe_api.oidc import JwtVerifier, looks_like_jwt
 from floe_api.orchestrator import Dagster
 from floe_api.registry import Registry
 from floe_api.schemas import (
+    ApprovalRequest,
+    ApprovalResponse,
     BackfillRequest,
     BackfillResponse,
     ErrorBody,
@@ -150,6 +152,24 @@ def create_app(settings: Settings) -> FastAPI:
         run_id: str, who: Annotated[Identity, allowed("stop")], body: StopRequest | None = None
     ) -> StopResponse:
         return service.stop(run_id, (body or StopRequest()).reason, who)
+
+    @api.post(
+        "/runs/{run_id}/approve",
+        response_model=ApprovalResponse,
+        summary="Approve a run waiting for approval",
+    )
+    def approve(
+        run_id: str, who: Annotated[Identity, allowed("approve")], body: ApprovalRequest | None = None
+    ) -> ApprovalResponse:
+        return service.decide(run_id, "APPROVED", (body or ApprovalRequest()).reason, who)
+
+    @api.post(
+        "/runs/{run_id}/reject", response_model=ApprovalResponse, summary="Reject a run waiting for approval"
+    )
+    def reject(
+        run_id: str, who: Annotated[Identity, allowed("approve")], body: ApprovalRequest | None = None
+    ) -> ApprovalResponse:
+        return service.decide(run_id, "REJECTED", (body or ApprovalRequest()).reason, who)
 
     @api.post("/pause-all", response_model=list[PauseResponse], summary="Pause every workflow (admin)")
     def pause_all(

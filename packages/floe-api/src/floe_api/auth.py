@@ -10,9 +10,20 @@ ROLES = ("admin", "developer", "viewer")
 READ = {"list", "history", "status"}
 PERMISSIONS: dict[str, set[str]] = {
     "viewer": READ,
-    "developer": READ | {"run", "backfill", "stop", "pause", "unpause", "register", "unregister"},
+    "developer": READ | {"run", "backfill", "stop", "pause", "unpause", "register", "unregister", "approve"},
     "admin": READ
-    | {"run", "backfill", "stop", "pause", "unpause", "register", "unregister", "pause_all", "tokens"},
+    | {
+        "run",
+        "backfill",
+        "stop",
+        "pause",
+        "unpause",
+        "register",
+        "unregister",
+        "approve",
+        "pause_all",
+        "tokens",
+    },
 }
 
 

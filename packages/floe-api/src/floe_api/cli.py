@@ -1,5 +1,5 @@
-"""`floe api serve|token` and `floe workflow run/backfill/stop/status/list/history/pause/unpause/register/
-unregister` (talking to the API; a table by default, `--json` for scripts; exit codes in client.py)."""
+"""`floe api serve|token` and `floe workflow run/backfill/stop/approve/reject/status/list/history/pause/
+unpause/register/unregister` (talking to the API; a table by default, `--json` for scripts; exit codes in client.py)."""
 
 from __future__ import annotations
 
@@ -93,9 +93,15 @@ def register_verbs(verbs: Sub) -> None:
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--sequential", action="store_true", help="one date at a time (parallel=false)")
     p.add_argument("--dry-run", action="store_true")
-    p = add("stop", "stop a run", _cmd_stop)
-    p.add_argument("run_id")
-    p.add_argument("--reason")
+    run_verbs = (
+        ("stop", "stop a run", _cmd_stop),
+        ("approve", "approve a run waiting for approval (PENDING_APPROVAL): on_approval fires", _cmd_approve),
+        ("reject", "reject a run waiting for approval (PENDING_APPROVAL)", _cmd_reject),
+    )
+    for verb, help_text, func in run_verbs:
+        p = add(verb, help_text, func)
+        p.add_argument("run_id")
+        p.add_argument("--reason", help="recorded with who and when")
     p = add("status", "a run's status and progress", _cmd_status)
     p.add_argument("run_id")
     p = add("list", "workflows known to the API (CODE and MANUAL)", _cmd_list)
@@ -194,6 +200,14 @@ def _cmd_backfill(client: Client, args: argparse.Namespace) -> Any:
 
 def _cmd_stop(client: Client, args: argparse.Namespace) -> Any:
     return client.call("POST", f"/runs/{args.run_id}/stop", json={"reason": args.reason})
+
+
+def _cmd_approve(client: Client, args: argparse.Namespace) -> Any:
+    return client.call("POST", f"/runs/{args.run_id}/approve", json={"reason": args.reason})
+
+
+def _cmd_reject(client: Client, args: argparse.Namespace) -> Any:
+    return client.call("POST", f"/runs/{args.run_id}/reject", json={"reason": args.reason})
 
 
 def _cmd_status(client: Client, args: argparse.Namespace) -> Any:

@@ -38,3 +38,17 @@ def forbidden(role: str, action: str) -> ApiError:
 
 def unavailable(detail: str) -> ApiError:
     return ApiError(503, "ORCHESTRATOR_UNAVAILABLE", detail)
+
+
+def not_pending_approval(run_id: str, state: str) -> ApiError:
+    return ApiError(
+        409, "WORKFLOW_RUN_NOT_PENDING_APPROVAL", f"run '{run_id}' is not waiting for approval ({state})"
+    )
+
+
+def no_approval_gate() -> ApiError:
+    return ApiError(
+        409,
+        "APPROVAL_GATE_NOT_CONFIGURED",
+        "Dagster has no floe_approval_decision job: name a triggers file in floe.yaml (docs/triggers.md)",
+    )

@@ -18,6 +18,9 @@ TRIGGERED_BY_TAG = "floe/triggered_by"
 BACKFILL_TAG = "floe/backfill"
 SERIAL_TAG = "floe/backfill_serial"  # limit 1 per value in the instance's tag_concurrency_limits
 PARTITION_TAG = "dagster/partition"
+# floe's downstream-trigger sensors (floe_dagster.triggers.sensor) target the jobs they may launch, but belong
+# to no workflow (tests/triggers checks the names)
+SHARED_SENSORS = frozenset({"floe_downstream_triggers", "floe_approvals"})
 
 
 class OrchestratorUnavailable(Exception):
@@ -239,6 +242,8 @@ class Dagster:
                     )
                 )
             for s in repo["sensors"]:
+                if s["name"] in SHARED_SENSORS:
+                    continue  # they serve every job: pausing one workflow must not stop them
                 for target in s["targets"] or []:
                     instigators.setdefault(target["pipelineName"], []).append(
                         Instigator(
@@ -274,12 +279,13 @@ class Dagster:
             failed_tasks=sum(s["status"] == "FAILURE" for s in steps),
             current_task=current,
         )
+        tags = {t["key"]: t["value"] for t in run["tags"]}
         return RunInfo(
             run_id=run["runId"],
             job_name=run["jobName"],
-            status=map_status(run["status"]),
+            status=map_status(run["status"], tags),
             dagster_status=run["status"],
-            tags={t["key"]: t["value"] for t in run["tags"]},
+            tags=tags,
             started_at=_ts(run["startTime"]),
             ended_at=_ts(run["endTime"]),
             progress=progress,

@@ -96,6 +96,22 @@ class StopResponse(Body):
     reason: str | None
 
 
+class ApprovalRequest(Body):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ApprovalResponse(Body):
+    """A decision on a run waiting for approval (PENDING_APPROVAL), as recorded on the run in Dagster."""
+
+    run_id: str
+    decision: Literal["APPROVED", "REJECTED"]
+    status: RunStatus
+    decided_by: str
+    decided_at: datetime
+    reason: str | None
+    decision_run_id: str = Field(description="the Dagster run that recorded the decision")
+
+
 class Progress(Body):
     total_tasks: int
     completed_tasks: int

@@ -8,6 +8,7 @@ import time
 from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from floe_core.cron import check_cron
 from floe_core.errors import FloeError
@@ -32,9 +33,11 @@ from floe_api.orchestrator import (
     Job,
     OrchestratorError,
     OrchestratorUnavailable,
+    RunInfo,
 )
 from floe_api.registry import Registry, Run, Workflow, WorkflowVersion
 from floe_api.schemas import (
+    ApprovalResponse,
     BackfillRequest,
     BackfillResponse,
     HistoryItem,
@@ -56,14 +59,27 @@ from floe_api.schemas import (
     WorkflowItem,
     WorkflowState,
 )
-from floe_api.status import FINISHED, RunStatus
+from floe_api.status import APPROVAL_STATUS, APPROVAL_TAG, FINISHED, SETTLE_SECONDS, RunStatus
 
 PARAMS_TAG = "floe/params"
 _FINISHED_PROGRESS_KEPT = 10_000
+DECISION_JOB = "floe_approval_decision"  # floe_dagster.triggers.approval (tests/triggers checks the name)
+DECISION_OF_TAG = "floe/approval_decision_run"
+DECISION_WAIT_SECONDS = 120.0
+Decision = Literal["APPROVED", "REJECTED"]
 
 
 def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _final(run: Run) -> bool:
+    """A status that will not change: finished, and ended long enough ago that no approval gate can still
+    hold it (status.SETTLE_SECONDS)."""
+    if RunStatus(run.status) not in FINISHED:
+        return False
+    ended = _utc(run.ended_at)
+    return ended is None or (datetime.now(UTC) - ended).total_seconds() >= SETTLE_SECONDS
 
 
 def _duration(start: datetime | None, end: datetime | None) -> int | None:
@@ -218,7 +234,7 @@ class WorkflowService:
             run = session.get(Run, run_id)
             if run is None:
                 run = self._adopt(session, run_id)
-            progress = self._refresh(session, run) if RunStatus(run.status) not in FINISHED else None
+            progress = self._refresh(session, run) if not _final(run) else None
             if progress is None and RunStatus(run.status) in FINISHED:
                 progress = self._final_progress(run_id)
             return RunStatusResponse(
@@ -326,7 +342,7 @@ class WorkflowService:
                 query = query.where(Run.started_at < end)
             runs = list(session.scalars(query.limit(limit)))
             for run in runs:
-                if RunStatus(run.status) not in FINISHED:
+                if not _final(run):
                     self._refresh(session, run)
             return [
                 HistoryItem(
@@ -498,6 +514,74 @@ class WorkflowService:
         return StopResponse(
             run_id=run_id, status=status, stopped_by=who.subject, stopped_at=now, reason=reason
         )
+
+    # -- approval gate (floe_core.triggers.approval; docs/triggers.md) ------------------------------------------
+    def decide(self, run_id: str, decision: Decision, reason: str | None, who: Identity) -> ApprovalResponse:
+        """Record a decision on a run waiting for approval: a run of Dagster's `floe_approval_decision` job
+        writes it on the run (who, when, why), where floe's sensor picks it up (on_approval fires once)."""
+        info = self._dagster_run(run_id)
+        state = info.tags.get(APPROVAL_TAG)
+        if state != "PENDING_APPROVAL":
+            raise errors.not_pending_approval(run_id, f"it is {state or info.status.value}")
+        job = self._jobs().get(DECISION_JOB)
+        if job is None:
+            raise errors.no_approval_gate()
+        config = {"run_id": run_id, "decision": decision, "decided_by": who.subject, "reason": reason or ""}
+        try:
+            decision_run = self.dagster.launch(
+                job,
+                tags={DECISION_OF_TAG: run_id, TRIGGERED_BY_TAG: who.subject},
+                run_config={"ops": {"record_approval_decision": {"config": config}}},
+            )
+        except OrchestratorUnavailable as exc:
+            raise errors.unavailable(str(exc)) from None
+        except OrchestratorError as exc:
+            raise errors.unavailable(f"Dagster refused: {exc}") from None
+        recorded = self._wait_finished(decision_run)
+        if recorded is None or recorded.status != RunStatus.SUCCESS:
+            after = self._dagster_run(run_id).tags.get(APPROVAL_TAG, "")
+            raise errors.not_pending_approval(
+                run_id,
+                f"the decision was not recorded ({after or 'still pending'}): see {self.dagster.logs_url(decision_run)}",
+            )
+        now = datetime.now(UTC)
+        status = APPROVAL_STATUS[decision]
+        with self.registry.session() as session:
+            row = session.get(Run, run_id)
+            if row is not None:
+                row.status = status.value
+            self.registry.audit(session, who.subject, decision.lower(), run_id, reason)
+        return ApprovalResponse(
+            run_id=run_id,
+            decision=decision,
+            status=status,
+            decided_by=who.subject,
+            decided_at=now,
+            reason=reason,
+            decision_run_id=decision_run,
+        )
+
+    def _dagster_run(self, run_id: str) -> RunInfo:
+        try:
+            info = self.dagster.run(run_id, finished=True)
+        except OrchestratorUnavailable as exc:
+            raise errors.unavailable(str(exc)) from None
+        except OrchestratorError as exc:
+            raise errors.unavailable(f"Dagster refused: {exc}") from None
+        if info is None:
+            raise errors.run_not_found(run_id)
+        return info
+
+    def _wait_finished(self, run_id: str) -> RunInfo | None:
+        """The run once it has finished, or None after DECISION_WAIT_SECONDS (bounded)."""
+        deadline = time.monotonic() + DECISION_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OrchestratorUnavailable, OrchestratorError):
+                info = self.dagster.run(run_id, finished=True)
+                if info is not None and info.status in FINISHED:
+                    return info
+            time.sleep(0.5)
+        return None
 
     def _terminate(self, run_id: str) -> None:
         try:

@@ -12,6 +12,7 @@ class RunStatus(StrEnum):
     FAILED = "FAILED"
     STOPPING = "STOPPING"
     STOPPED = "STOPPED"
+    PENDING_APPROVAL = "PENDING_APPROVAL"  # the run ended, a quality check failed: a human decides
 
 
 DAGSTER_STATUS: dict[str, RunStatus] = {
@@ -28,5 +29,21 @@ DAGSTER_STATUS: dict[str, RunStatus] = {
 FINISHED = {RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.STOPPED}
 
 
-def map_status(dagster_status: str) -> RunStatus:
-    return DAGSTER_STATUS.get(dagster_status, RunStatus.PENDING)
+# the approval gate's state, kept in the run's tags by floe's trigger sensors (floe_core.triggers.approval)
+APPROVAL_TAG = "floe/approval"
+APPROVAL_STATUS = {
+    "PENDING_APPROVAL": RunStatus.PENDING_APPROVAL,
+    "APPROVED": RunStatus.SUCCESS,  # its outcome accepted: what depends on it fires (on_approval)
+    "REJECTED": RunStatus.FAILED,
+}
+# a run of a gated job is held a sensor tick after it ends: a run that ended this recently may still be
+# held, so its SUCCESS/FAILED is not final yet (well above the sensors' interval and the daemon's loop)
+SETTLE_SECONDS = 60
+
+
+def map_status(dagster_status: str, tags: dict[str, str] | None = None) -> RunStatus:
+    status = DAGSTER_STATUS.get(dagster_status, RunStatus.PENDING)
+    approval = (tags or {}).get(APPROVAL_TAG)
+    if approval in APPROVAL_STATUS and status in (RunStatus.SUCCESS, RunStatus.FAILED):
+        return APPROVAL_STATUS[approval]
+    return status

@@ -39,6 +39,7 @@ from dagster import (
 )
 from floe_core.errors import FloeError
 from floe_core.triggers import TriggerConfig, UpstreamTriggers, load_triggers
+from floe_core.triggers.spec import DagsterJobTarget
 from floe_core.triggers.approval import (
     APPROVAL_TAG,
     APPROVED,
@@ -81,7 +82,9 @@ def trigger_sensors(
     triggers_file: Path, jobs: Sequence[JobDefinition], minimum_interval_seconds: int = 2
 ) -> list[SensorDefinition]:
     config = _Config(triggers_file, [j.name for j in jobs])
-    requestable = list(jobs)
+    # only the jobs the file names as dagster_job targets when the code location loads (a sensor's jobs are
+    # fixed at load; pausing one of them in the API or the UI must not stop these sensors for every job)
+    requestable = _dagster_job_targets(config, jobs)
 
     @run_status_sensor(
         run_status=DagsterRunStatus.SUCCESS,
@@ -89,7 +92,7 @@ def trigger_sensors(
         description=f"sends the on_success triggers of {triggers_file.name} once per successful upstream run",
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
-        request_jobs=requestable,
+        request_jobs=requestable or None,
     )
     def on_success(context: RunStatusSensorContext) -> SensorResult | SkipReason:
         run = context.dagster_run
@@ -127,7 +130,7 @@ def trigger_sensors(
         description="sends on_approval triggers of approved runs once; rejects runs past their deadline",
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=DefaultSensorStatus.RUNNING,
-        jobs=requestable,
+        jobs=requestable or None,
     )
     def approvals(context: SensorEvaluationContext) -> SensorResult:
         instance = context.instance
@@ -155,6 +158,19 @@ def trigger_sensors(
         )
 
     return [on_success, on_failure, approvals]
+
+
+def _dagster_job_targets(config: _Config, jobs: Sequence[JobDefinition]) -> list[JobDefinition]:
+    settings = config.read(lambda _: None)  # an invalid file is reported by every tick, not at load
+    if settings is None:
+        return []
+    named = {
+        t.job
+        for upstream in settings.workflows.values()
+        for t in [*upstream.on_success, *upstream.on_approval]
+        if isinstance(t, DagsterJobTarget)
+    }
+    return [j for j in jobs if j.name in named]
 
 
 def _upstream(config: _Config, run: DagsterRun, log_error: _Log) -> UpstreamTriggers | None:
