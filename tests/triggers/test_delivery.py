@@ -191,7 +191,9 @@ def test_each_target_receives_the_documents_payload_once(
 
     # the same run evaluated again (a daemon restarted before its cursor moved): nothing is sent twice
     again = evaluate(on_success, instance, run)
-    assert len(glue_runs_of(aws, run)) == 1 and aws.messages(aws.queue_url) == [] and len(receiver.received) == 1
+    assert (
+        len(glue_runs_of(aws, run)) == 1 and aws.messages(aws.queue_url) == [] and len(receiver.received) == 1
+    )
     assert len(sfn.list_executions(stateMachineArn=aws.state_machine)["executions"]) == 1
     assert isinstance(again, SensorResult) and again.run_requests[0].run_key == request.run_key  # type: ignore[index]
 

@@ -153,9 +153,20 @@ class WorkflowService:
 
     def _workflow(self, session: Session, name: str) -> Workflow:
         row = session.scalar(select(Workflow).where(Workflow.name == name))
+        if row is None and self._code_job_exists(name):  # a CODE workflow nobody listed yet
+            self.sync_code(session, self._jobs())
+            session.flush()
+            row = session.scalar(select(Workflow).where(Workflow.name == name))
         if row is None:
             raise errors.not_found(name)
         return row
+
+    def _code_job_exists(self, name: str) -> bool:
+        try:
+            job = self.dagster.jobs().get(name)
+        except (OrchestratorUnavailable, OrchestratorError):
+            return False
+        return job is not None and job.source == "code"
 
     # -- reading ------------------------------------------------------------------------------------------
     def list_workflows(
