@@ -603,12 +603,19 @@ def bench_api_latency() -> list[dict[str, object]]:
     ]
 
 
+def bench_trigger_latency() -> list[dict[str, object]]:
+    from trigger_latency import bench_triggers
+
+    return [bench_triggers(WORK, n_runs=5 if QUICK else 100)]
+
+
 MEASUREMENTS: dict[str, Callable[[], list[dict[str, object]]]] = {
     "load_small": lambda: [bench_load(SIZES[0])],
     "load_large": lambda: bench_load_with_jobs(SIZES[1]),
     "run": lambda: bench_run(RUN_MODELS),
     "backfill": lambda: [bench_backfill(BACKFILL_DAYS)],
     "api": bench_api_latency,
+    "triggers": bench_trigger_latency,
     "workflow_step": lambda: [bench_workflow_step()],
     "workflow_load": lambda: [bench_workflow_load(WORKFLOW_JOBS)],
 }

@@ -21,7 +21,7 @@ from floe_core.triggers.approval import (
     REASON_TAG,
 )
 from floe_dagster.triggers.approval import decision_job
-from floe_dagster.triggers.sensor import APPROVALS_SENSOR, FAILURE_SENSOR, SUCCESS_SENSOR
+from floe_dagster.triggers.sensor import APPROVALS_SENSOR, SUCCESS_SENSOR
 from test_delivery import evaluate, run_job, sensors, tags_of, write
 from upstream_jobs import transform_images
 
@@ -129,7 +129,7 @@ def test_a_blocking_check_that_fails_the_run_waits_too_and_a_rejection_fires_not
     gate = sensors(gate_config(tmp_path, receiver))
     run = run_job(instance, transform_images, passed=False, blocking=True)
     assert run.status.value == "FAILURE"
-    evaluate(gate[FAILURE_SENSOR], instance, run)
+    evaluate(gate[SUCCESS_SENSOR], instance, run)
     assert tags_of(instance, run)[APPROVAL_TAG] == "PENDING_APPROVAL"
     assert decide(instance, run.run_id, "REJECTED", "jclark", "bad batch").success
     gate[APPROVALS_SENSOR](build_sensor_context(instance=instance))

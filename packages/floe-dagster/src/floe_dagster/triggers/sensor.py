@@ -1,9 +1,8 @@
 """The downstream-triggers sensors (seed 003 on Dagster, Dagster as the event source instead of SNS):
 
-- `floe_downstream_triggers` (run status SUCCESS): the upstream run's `on_success` targets, each once; a run
-  under an approval policy whose quality checks failed is held in PENDING_APPROVAL instead;
-- `floe_approval_gate` (run failure): a run under an approval policy that failed its quality checks is held
-  too (a blocking check or a failing dbt test fails the run);
+- `floe_downstream_triggers` (runs that finished): a successful upstream run's `on_success` targets, each
+  once; a run under an approval policy whose quality checks failed (a non-blocking check: the run succeeded;
+  a blocking check or a failing dbt test: it failed) is held in PENDING_APPROVAL instead;
 - `floe_approvals` (every few seconds): approved runs get their `on_approval` targets, each once; runs past
   their deadline are rejected.
 
@@ -15,31 +14,28 @@ completes, so a daemon stopped mid-tick evaluates the same runs again: send.py m
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import (
+    DagsterEventType,
     DagsterInstance,
     DagsterRun,
-    DagsterRunStatus,
     DefaultSensorStatus,
+    EventLogRecord,
     JobDefinition,
-    RunFailureSensorContext,
     RunRequest,
     RunsFilter,
-    RunStatusSensorContext,
+    RunStatusChangeRecordsFilter,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
-    run_failure_sensor,
-    run_status_sensor,
     sensor,
 )
 from floe_core.errors import FloeError
 from floe_core.triggers import TriggerConfig, UpstreamTriggers, load_triggers
-from floe_core.triggers.spec import DagsterJobTarget
 from floe_core.triggers.approval import (
     APPROVAL_TAG,
     APPROVED,
@@ -50,13 +46,20 @@ from floe_core.triggers.approval import (
     TIMEOUT_ACTOR,
     decision_tags,
 )
+from floe_core.triggers.spec import DagsterJobTarget
 
 from floe_dagster.triggers.approval import hold
 from floe_dagster.triggers.send import TriggerSender
 from floe_dagster.triggers.source_event import failed_checks, source_event
 
 SUCCESS_SENSOR = "floe_downstream_triggers"
-FAILURE_SENSOR = "floe_approval_gate"
+# Dagster's sensor daemon evaluates sensors in a loop of at least 5 s (dagster._daemon.sensor's
+# MIN_INTERVAL_LOOP_TIME), so a sensor that looks once per tick delivers 0-5 s after a run ends. This one
+# keeps watching for finished runs for most of that loop (polling the event log every POLL_SECONDS), so a
+# trigger leaves well within a second of its run's end instead (bench: trigger_latency).
+WATCH_SECONDS = 4.0
+POLL_SECONDS = 0.2
+WATCH_BATCH = 50  # finished runs handled per poll (bounded)
 APPROVALS_SENSOR = "floe_approvals"
 APPROVALS_SCANNED = 200  # decided runs looked at per tick (newest first): bounded
 
@@ -79,51 +82,27 @@ class _Config:
 
 
 def trigger_sensors(
-    triggers_file: Path, jobs: Sequence[JobDefinition], minimum_interval_seconds: int = 2
+    triggers_file: Path,
+    jobs: Sequence[JobDefinition],
+    minimum_interval_seconds: int = 2,
+    watch_seconds: float = WATCH_SECONDS,
 ) -> list[SensorDefinition]:
     config = _Config(triggers_file, [j.name for j in jobs])
     # only the jobs the file names as dagster_job targets when the code location loads (a sensor's jobs are
     # fixed at load; pausing one of them in the API or the UI must not stop these sensors for every job)
     requestable = _dagster_job_targets(config, jobs)
 
-    @run_status_sensor(
-        run_status=DagsterRunStatus.SUCCESS,
+    @sensor(
         name=SUCCESS_SENSOR,
-        description=f"sends the on_success triggers of {triggers_file.name} once per successful upstream run",
-        minimum_interval_seconds=minimum_interval_seconds,
+        description=f"sends the on_success triggers of {triggers_file.name} once per successful upstream run;"
+        " holds a run whose quality checks failed for approval",
+        minimum_interval_seconds=1,
         default_status=DefaultSensorStatus.RUNNING,
-        request_jobs=requestable or None,
+        jobs=requestable or None,
     )
-    def on_success(context: RunStatusSensorContext) -> SensorResult | SkipReason:
-        run = context.dagster_run
-        upstream = _upstream(config, run, context.log.error)
-        if upstream is None:
-            return SkipReason(f"no triggers for {run.job_name}")
-        held = _hold_if_checks_failed(context.instance, run, upstream, context.log.warning)
-        if held is not None:
-            context.log.info(held)
-            return SkipReason(held)
-        if not upstream.on_success:
-            return SkipReason(f"no on_success triggers for {run.job_name}")
-        sender = TriggerSender(context.instance, context.log.info, context.log.warning)
-        requests = sender.send(run, "on_success", upstream.on_success, source_event(context.instance, run))
-        return SensorResult(run_requests=requests) if requests else SkipReason(_summary(context, run))
-
-    @run_failure_sensor(
-        name=FAILURE_SENSOR,
-        description="holds a run whose quality checks failed for approval (its job has an approval policy)",
-        minimum_interval_seconds=minimum_interval_seconds,
-        default_status=DefaultSensorStatus.RUNNING,
-    )
-    def on_failure(context: RunFailureSensorContext) -> SkipReason:
-        run = context.dagster_run
-        upstream = _upstream(config, run, context.log.error)
-        if upstream is None:
-            return SkipReason(f"no triggers for {run.job_name}")
-        held = _hold_if_checks_failed(context.instance, run, upstream, context.log.warning)
-        if held is not None:
-            context.log.info(held)
-        return SkipReason(held or f"run {run.run_id} failed, not on a quality check: no approval asked")
+    def finished_runs(context: SensorEvaluationContext) -> SensorResult:
+        watcher = _FinishedRuns(context, config, watch_seconds)
+        return watcher.evaluate()
 
     @sensor(
         name=APPROVALS_SENSOR,
@@ -157,7 +136,63 @@ def trigger_sensors(
             skip_reason=None if requests else f"approvals handled up to {handled or '-'}; {done}",
         )
 
-    return [on_success, on_failure, approvals]
+    return [finished_runs, approvals]
+
+
+class _FinishedRuns:
+    """One evaluation of the finished-runs sensor: the SUCCESS and FAILURE events of the watched jobs after
+    the cursor (an event storage id), oldest first, each handled once; the cursor moves with them."""
+
+    def __init__(self, context: SensorEvaluationContext, config: _Config, watch_seconds: float) -> None:
+        self.context, self.config, self.watch_seconds = context, config, watch_seconds
+        self.instance = context.instance
+        self.sender = TriggerSender(self.instance, context.log.info, context.log.warning)
+        self.requests: list[RunRequest] = []
+        self.handled: list[str] = []
+
+    def evaluate(self) -> SensorResult:
+        if not self.context.cursor:  # first evaluation: watch from now on (as Dagster's run-status sensors)
+            newest = self._events(None, limit=1, ascending=False)
+            start = str(newest[0].storage_id) if newest else "0"
+            return SensorResult(cursor=start, skip_reason="watching runs that finish from now on")
+        cursor = int(self.context.cursor)
+        deadline = time.monotonic() + self.watch_seconds
+        while True:
+            events = self._events(cursor, limit=WATCH_BATCH, ascending=True)
+            for record in events:
+                self._handle(record.event_log_entry.run_id, record.event_log_entry.dagster_event_type)
+                cursor = record.storage_id
+            if self.requests or time.monotonic() >= deadline:
+                break  # run requests are submitted when the evaluation returns: do not hold them
+            if len(events) < WATCH_BATCH:
+                time.sleep(POLL_SECONDS)
+        skip = None if self.requests else "; ".join(self.handled)[:900] or "no run finished"
+        return SensorResult(run_requests=self.requests, cursor=str(cursor), skip_reason=skip)
+
+    def _events(self, after: int | None, limit: int, ascending: bool) -> list[EventLogRecord]:
+        found: list[EventLogRecord] = []
+        for kind in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE):
+            wanted = RunStatusChangeRecordsFilter(
+                event_type=kind, after_storage_id=after, job_names=self.config.jobs
+            )
+            found += self.instance.fetch_run_status_changes(wanted, limit=limit, ascending=ascending).records
+        return sorted(found, key=lambda r: r.storage_id, reverse=not ascending)[:limit]
+
+    def _handle(self, run_id: str, kind: DagsterEventType | None) -> None:
+        run = self.instance.get_run_by_id(run_id)
+        upstream = _upstream(self.config, run, self.context.log.error) if run is not None else None
+        if run is None or upstream is None:
+            return
+        held = _hold_if_checks_failed(self.instance, run, upstream, self.context.log.warning)
+        if held is not None:
+            self.context.log.info(held)
+            self.handled.append(held)
+            return
+        if kind != DagsterEventType.RUN_SUCCESS or not upstream.on_success:
+            return
+        event = source_event(self.instance, run)
+        self.requests += self.sender.send(run, "on_success", upstream.on_success, event)
+        self.handled.append(_summary(self.instance, run))
 
 
 def _dagster_job_targets(config: _Config, jobs: Sequence[JobDefinition]) -> list[JobDefinition]:
@@ -217,7 +252,7 @@ def _reject_expired(instance: DagsterInstance, info: _Log) -> list[str]:
     return expired
 
 
-def _summary(context: RunStatusSensorContext, run: DagsterRun) -> str:
-    fresh = context.instance.get_run_by_id(run.run_id) or run
+def _summary(instance: DagsterInstance, run: DagsterRun) -> str:
+    fresh = instance.get_run_by_id(run.run_id) or run
     states = {k: v.split(":")[0] for k, v in fresh.tags.items() if k.startswith("floe/trigger/")}
     return f"run {run.run_id}: " + json.dumps(states)[:900]

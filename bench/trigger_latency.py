@@ -1,0 +1,151 @@
+"""Downstream triggers (issue 19): the time from an upstream run's SUCCESS to its on_success trigger
+delivered, p50/p99 over `n_runs` runs, as deployed: a real `dagster-daemon` evaluating floe's trigger sensors
+on runs launched from its own code location (three at a time), and a webhook
+target on loopback. Latency = the receiver's arrival time − the run's end time (the event's `end_date`,
+from Dagster's run stats): the SNS + Lambda path it replaces takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+CODE = """
+import os
+from pathlib import Path
+
+from dagster import (DefaultSensorStatus, Definitions, MaterializeResult, RunRequest, RunsFilter, SkipReason,
+                     in_process_executor, job, op, sensor, DagsterRunStatus)
+from floe_dagster.triggers import build_triggers
+
+
+@op
+def produce(context) -> None:
+    context.log.info("done")
+
+
+@job(executor_def=in_process_executor)
+def upstream() -> None:
+    produce()
+
+
+TOTAL = int(os.environ["BENCH_TRIGGER_RUNS"])
+IN_FLIGHT = 3  # upstream runs at a time: each is a process loading the code location
+ACTIVE = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+          DagsterRunStatus.STARTED]
+
+
+@sensor(job=upstream, minimum_interval_seconds=1, default_status=DefaultSensorStatus.RUNNING)
+def a_few_runs_at_a_time(context):
+    launched = context.instance.get_runs_count(RunsFilter(job_name="upstream"))
+    if launched >= TOTAL:
+        return SkipReason("all launched")
+    if context.instance.get_runs_count(RunsFilter(job_name="upstream", statuses=ACTIVE)) >= IN_FLIGHT:
+        return SkipReason("enough in flight")
+    return RunRequest(run_key=f"bench-{launched}")
+
+
+triggers = build_triggers(Path(os.environ["BENCH_TRIGGERS_FILE"]), [upstream])
+defs = Definitions(jobs=[upstream, *triggers.jobs], sensors=[a_few_runs_at_a_time, *triggers.sensors])
+"""
+
+
+class _Receiver:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.runs: set[str] = set()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+                arrived = time.time()
+                ended = datetime.fromisoformat(body["source_event"]["end_date"]).timestamp()
+                if body["triggered_by_run_id"] not in receiver.runs:
+                    receiver.runs.add(body["triggered_by_run_id"])
+                    receiver.latencies.append(arrived - ended)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def bench_triggers(work: Path, n_runs: int) -> dict[str, object]:
+    root = work / "triggers"
+    home = root / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    for stale in home.glob("*"):
+        if stale.name != "dagster.yaml":
+            subprocess.run(["rm", "-rf", str(stale)], check=True)
+    (root / "code.py").write_text(CODE)
+    receiver = _Receiver()
+    triggers = root / "triggers.json"
+    hook = {"type": "webhook", "url_env": "BENCH_HOOK_URL"}
+    triggers.write_text(json.dumps({"workflows": {"upstream": {"on_success": [hook]}}}))
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "BENCH_TRIGGER_RUNS": str(n_runs),
+        "BENCH_TRIGGERS_FILE": str(triggers),
+        "BENCH_HOOK_URL": receiver.url,
+    }
+    log = (root / "daemon.log").open("wb")
+    daemon = subprocess.Popen(
+        [str(BIN / "dagster-daemon"), "run", "-f", str(root / "code.py")],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    started = time.monotonic()
+    try:
+        while len(receiver.latencies) < n_runs:
+            if daemon.poll() is not None:
+                raise RuntimeError(f"dagster-daemon exited: see {root / 'daemon.log'}")
+            if time.monotonic() - started > 60 + 30 * n_runs:
+                raise RuntimeError(f"{len(receiver.latencies)}/{n_runs} triggers after the time limit")
+            time.sleep(0.5)
+    finally:
+        os.killpg(daemon.pid, signal.SIGKILL)
+        daemon.wait()
+        log.close()
+        receiver.close()
+    values = receiver.latencies
+    p50, p99 = statistics.median(values), _quantile(values, 0.99)
+    return {
+        "name": "trigger_latency",
+        "target": "p99 < 5 s from upstream SUCCESS to the trigger delivered",
+        "runs": n_runs,
+        "p50_s": round(p50, 2),
+        "p99_s": round(p99, 2),
+        "max_s": round(max(values), 2),
+        "min_s": round(min(values), 2),
+        "wall_s": round(time.monotonic() - started, 1),
+        "summary": f"p50 {p50:.2f} s, p99 {p99:.2f} s over {n_runs} runs (target p99 < 5 s)"
+        + (" — met" if p99 < 5 else " — NOT met"),
+    }
