@@ -1,7 +1,7 @@
 """Downstream triggers (issue 19): the time from an upstream run's SUCCESS to its on_success trigger
 delivered, p50/p99 over `n_runs` runs, as deployed: a real `dagster-daemon` evaluating floe's trigger sensors
 on runs launched from its own code location (three at a time), and a webhook
-target on loopback. Latency = the receiver's arrival time − the run's end time (the event's `end_date`,
+target on loopback. Latency = the receiver's arrival time minus the run's end time (the event's `end_date`,
 from Dagster's run stats): the SNS + Lambda path it replaces takes seconds.
 """
 
