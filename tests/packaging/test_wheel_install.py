@@ -180,4 +180,31 @@ def test_readme_install_builds_installs_compiles_and_loads(tmp_path: Path) -> No
     assert "compute.targets.warehouse.type: the dbt adapter for postgres targets (dbt-postgres) is not" in (
         missing.stderr
     )
-    assert "pip install 'floe-data-dbt[postgres]'" in missing.stderr
+    hint = re.search(
+        r"install floe's extra for it: (uv pip install 'floe-data-dbt\[postgres\]')", missing.stderr
+    )
+    assert hint, missing.stderr
+
+    # the hint, run as written in the project's venv, is enough: the same compile then succeeds
+    followed = subprocess.run(
+        ["bash", "-c", f"set -euo pipefail; source .venv/bin/activate; {hint.group(1)}"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert followed.returncode == 0, followed.stdout + followed.stderr
+    compiled = subprocess.run(
+        [str(project / ".venv" / "bin" / "floe"), "compile"],
+        cwd=project,
+        env={**env, "FLOE_TARGET": "warehouse"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    artifacts = json.loads((project / ".floe" / "compiled_artifacts.json").read_text())
+    assert artifacts["target"]["type"] == "postgres"

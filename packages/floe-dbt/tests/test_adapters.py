@@ -46,7 +46,7 @@ def test_installed_adapters_are_found() -> None:
     assert adapter_installed("duckdb")
     assert adapter_installed("snowflake")
     assert not adapter_installed("nosuchwarehouse")
-    assert install_hint("bigquery") == "pip install 'floe-data-dbt[bigquery]'"
+    assert install_hint("bigquery") == "uv pip install 'floe-data-dbt[bigquery]'"
 
 
 def test_compile_names_the_extra_when_the_active_adapter_is_missing(
@@ -66,7 +66,7 @@ def test_compile_names_the_extra_when_the_active_adapter_is_missing(
     assert done.stderr.strip() == (
         f"floe: error: {floe_yaml}:9: compute.targets.prod.type: the dbt adapter for snowflake targets"
         " (dbt-snowflake) is not installed, and the active target 'prod' needs it; install floe's extra"
-        " for it: pip install 'floe-data-dbt[snowflake]' (or: uv add 'floe-data-dbt[snowflake]')"
+        " for it: uv pip install 'floe-data-dbt[snowflake]' (or: pip install 'floe-data-dbt[snowflake]')"
         " (got 'snowflake')"
     )
     assert "Traceback" not in done.stderr + done.stdout

@@ -33,7 +33,9 @@ def adapter_installed(target_type: str) -> bool:
 
 
 def install_hint(target_type: str) -> str:
-    return f"pip install '{DISTRIBUTION}[{target_type}]'"
+    """The command that adds the adapter to floe's environment (a `uv venv` has no pip; pip takes the
+    same arguments). floe-data-dbt itself is installed already: only the extra's packages come in."""
+    return f"uv pip install '{DISTRIBUTION}[{target_type}]'"
 
 
 def check_active_adapter(spec: FloeSpec, spec_path: Path) -> None:
@@ -53,7 +55,7 @@ def check_active_adapter(spec: FloeSpec, spec_path: Path) -> None:
         ".".join(path),
         f"the dbt adapter for {target_type} targets ({package}) is not installed, and the active target"
         f" '{name}' needs it; install floe's extra for it: {install_hint(target_type)}"
-        f" (or: uv add '{DISTRIBUTION}[{target_type}]')",
+        f" (or: pip install '{DISTRIBUTION}[{target_type}]')",
         target_type,
         line,
     )
