@@ -114,6 +114,10 @@ def test_readme_install_builds_installs_compiles_and_loads(tmp_path: Path) -> No
     assert done.returncode == 0, output
     assert "Traceback" not in output, output
 
+    # `make dist`: a wheel of each of the five distributions, and nothing else
+    assert sorted(w.name for w in (ROOT / "dist").glob("*.whl")) == [
+        f"floe_data_{name}-0.1.0-py3-none-any.whl" for name in ("airflow", "api", "core", "dagster", "dbt")
+    ]
     venv_python = project / ".venv" / "bin" / "python"
     # the installed floe is the fresh venv's, from the wheels (not this checkout: no editable install)
     assert f"floe at: {project}/.venv/bin/floe" in done.stdout
@@ -155,6 +159,10 @@ def test_readme_install_builds_installs_compiles_and_loads(tmp_path: Path) -> No
         "count": [[3]],
     }
 
+    _missing_adapter_named_then_installed_by_the_hint(project, env)
+
+
+def _missing_adapter_named_then_installed_by_the_hint(project: Path, env: dict[str, str]) -> None:
     # a target whose adapter did not come with the install: floe names the extra, exit 1, no traceback
     floe_yaml = project / "floe.yaml"
     warehouse = (
