@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= auto
 
-.PHONY: setup test lint demo demo-run bench clean containers airflow-venv airflow-lock
+.PHONY: setup test lint dist demo demo-run bench clean containers airflow-venv airflow-lock
 
 $(UV):
 	$(PYTHON) -m pip install --user --quiet uv || $(PYTHON) -m pip install --quiet uv
@@ -22,6 +22,12 @@ lint: setup  ## ruff (lint + format check) and mypy --strict over the three pack
 test: setup lint airflow-venv  ## every test, in parallel, with floe_dbt.profiles coverage reported (tests/airflow: .venv-airflow)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25 \
 	  --cov=floe_dbt.profiles --cov-report=term-missing --cov-fail-under=100
+
+DIST ?= dist
+
+dist: $(UV)  ## wheels of the five floe distributions (floe-data-core, -dbt, -dagster, -api, -airflow) in dist/: README "Install"
+	rm -f $(DIST)/floe_data_*.whl
+	$(UV) build --all-packages --wheel --out-dir $(DIST)
 
 demo: setup  ## compile the demo and start `dagster dev` on it (UI on http://127.0.0.1:3000)
 	cd demo && ../$(BIN)/floe compile

@@ -71,3 +71,13 @@ def test_init_then_validate_compile_and_load(tmp_path: Path) -> None:
     assert loaded.returncode == 0, loaded.stderr
     result = json.loads(loaded.stdout.strip().splitlines()[-1])
     assert result == {"keys": ["orders"], "storage": "SqliteRunStorage"}
+
+    # docs/getting-started.md, "Plain dbt with the generated profile": from the dbt project's folder, dbt
+    # builds into the very DuckDB file the code location uses (floe.yaml's .floe/shop.duckdb)
+    built = _run(str(BIN / "dbt"), "build", "--profiles-dir", "../.floe/profiles", cwd=project / "transform")
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert not list((project / "transform").glob("*.duckdb"))
+    import duckdb
+
+    with duckdb.connect(str(project / ".floe" / "shop.duckdb"), read_only=True) as conn:
+        assert conn.execute("select order_id from main.orders").fetchall() == [(1,)]

@@ -147,13 +147,13 @@ def test_version_lists_the_installed_floe_packages(capsys: pytest.CaptureFixture
     assert done.value.code == 0
     lines = capsys.readouterr().out.splitlines()
     expected = []
-    for name in ("floe-core", "floe-dbt", "floe-dagster"):
+    for name in ("floe-data-core", "floe-data-dbt", "floe-data-dagster"):
         try:
             expected.append(f"{name} {version(name)}")
         except PackageNotFoundError:
             continue
     assert lines == expected
-    assert lines[0].startswith("floe-core ")
+    assert lines[0].startswith("floe-data-core ")
 
 
 @pytest.mark.parametrize("command", sorted(BUILTIN_COMMANDS))

@@ -32,18 +32,18 @@ CONFIG_NAME = "floe.yaml"
 COMMANDS_GROUP = "floe.commands"
 BUILTIN_COMMANDS = frozenset({"init", "validate", "compile", "schema"})
 DEFAULT_DAGSTER_HOME = ".floe/dagster_home"  # `floe init --dagster-home` without a folder
-# distributions whose versions `floe --version` shows (floe-core always; the others when installed)
-FLOE_DISTRIBUTIONS = ("floe-core", "floe-dbt", "floe-dagster")
+# distributions whose versions `floe --version` shows (floe-data-core always; the others when installed)
+FLOE_DISTRIBUTIONS = ("floe-data-core", "floe-data-dbt", "floe-data-dagster")
 
 
 def installed_versions() -> dict[str, str]:
-    """Version of each installed floe distribution (floe-core is listed even without metadata)."""
+    """Version of each installed floe distribution (floe-data-core is listed even without metadata)."""
     found: dict[str, str] = {}
     for name in FLOE_DISTRIBUTIONS:
         try:
             found[name] = version(name)
         except PackageNotFoundError:
-            if name == "floe-core":
+            if name == "floe-data-core":
                 found[name] = "0+unknown (no package metadata)"
     return found
 

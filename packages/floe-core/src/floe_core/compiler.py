@@ -38,7 +38,7 @@ from floe_core.staleness import compile_inputs
 
 def floe_version() -> str:
     try:
-        return version("floe-core")
+        return version("floe-data-core")
     except PackageNotFoundError:  # running from a source tree without metadata
         return "0+unknown"
 

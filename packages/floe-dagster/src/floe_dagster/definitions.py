@@ -23,7 +23,7 @@ from floe_dagster.orchestration.partitions import dynamic_key_patterns
 from floe_dagster.orchestration.plan import plan_orchestration
 from floe_dagster.pools import duckdb_pool, pooled
 from floe_dagster.project import caller_file, find_artifacts, load_artifacts, spec_file
-from floe_dagster.resources import build_resources, duckdb_path
+from floe_dagster.resources import build_resources, check_resources, duckdb_path
 from floe_dagster.triggers import build_triggers
 from floe_dagster.user_code import load_asset_modules, reject_duplicates
 from floe_dagster.workflows import build_workflows, with_manual_workflows
@@ -56,6 +56,7 @@ def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
     dbt_assets = builder.build(plan.dbt_slices) if builder is not None else []
     python = pooled(observer.wrap_assets(plan.python_assets), pool)
     resources = build_resources(artifacts)
+    check_resources(artifacts, [*modules.assets, *modules.checks], resources)
     orchestrated = build_orchestration(
         plan,
         python_assets=python,

@@ -20,6 +20,7 @@ from floe_core.compile_steps import CompileContext, CompileStepResult
 from floe_core.errors import FloeError
 from floe_core.spec.transforms import DbtTransform
 
+from floe_dbt.adapters import check_active_adapter
 from floe_dbt.manifest import load_manifest
 from floe_dbt.profiles import (
     DbtOutput,
@@ -46,6 +47,7 @@ def run(ctx: CompileContext) -> CompileStepResult:
     if transform is None:
         return CompileStepResult(dbt=None, target=active)
     project_dir = _project_dir(ctx, transform)
+    check_active_adapter(ctx.spec, ctx.spec_path)  # else dbt's "Could not find adapter type", no hint
     profile_name = transform.profile_name or _project_profile(project_dir)
     target = ctx.spec.compute.default
 

@@ -1,5 +1,5 @@
 """The kubernetes runtime: one pod per job attempt through dagster-k8s's PipesK8sClient
-(`pip install 'floe-dagster[kubernetes]'`).
+(`pip install 'floe-data-dagster[kubernetes]'`).
 
 `pod_request` turns a JobInvocation into what PipesK8sClient.run takes (image, command, env, base pod
 meta/spec); `pod_body` renders the pod with dagster-k8s's own builder (`build_pod_body`, the one `run` uses),
@@ -99,7 +99,7 @@ def run_kubernetes(
         from dagster_k8s import PipesK8sClient
     except ImportError:
         raise Failure(
-            "the kubernetes runtime needs dagster-k8s: pip install 'floe-dagster[kubernetes]'"
+            "the kubernetes runtime needs dagster-k8s: pip install 'floe-data-dagster[kubernetes]'"
         ) from None
     settings = runtime.kubernetes
     assert settings is not None  # floe-core: type kubernetes requires the settings

@@ -193,7 +193,9 @@ def _run_docker(
         import docker
         from dagster_docker import PipesDockerClient
     except ImportError:
-        raise Failure("the docker runtime needs dagster-docker: pip install 'floe-dagster[docker]'") from None
+        raise Failure(
+            "the docker runtime needs dagster-docker: pip install 'floe-data-dagster[docker]'"
+        ) from None
     settings = runtime.docker
     labels = {RUN_LABEL: context.run_id, JOB_LABEL: invocation.job}
     kwargs: dict[str, object] = {"labels": labels}

@@ -71,7 +71,7 @@ def list_local(folder: Path, pattern: str) -> Iterator[ArrivedFile]:
 
 
 def list_s3(uri: str, pattern: str) -> Iterator[ArrivedFile]:
-    import boto3  # optional (floe-dagster[s3]): only S3 sources need it
+    import boto3  # optional (floe-data-dagster[s3]): only S3 sources need it
 
     bucket, _, prefix = uri.removeprefix("s3://").partition("/")
     client = boto3.client("s3")  # endpoint from AWS_ENDPOINT_URL (boto3 >= 1.28)

@@ -116,7 +116,7 @@ def parent(namespace: str, job_name: str, run_id: str) -> parent_run.ParentRunFa
 
 def processing_engine() -> processing_engine_run.ProcessingEngineRunFacet:
     return processing_engine_run.ProcessingEngineRunFacet(
-        version=_version("dagster"), name="dagster", openlineageAdapterVersion=_version("floe-dagster")
+        version=_version("dagster"), name="dagster", openlineageAdapterVersion=_version("floe-data-dagster")
     )
 
 
