@@ -74,7 +74,9 @@ def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
     workflows = build_workflows(workflow_set, taken=orchestrated.jobs, observer=observer)
     jobs = [*orchestrated.jobs, *workflows.jobs]
     triggers_file = spec_file(artifacts).parent / spec.triggers.path if spec.triggers else None
-    triggers = build_triggers(triggers_file, jobs)  # re-read on every evaluation: see triggers.sensor
+    triggers = build_triggers(
+        triggers_file, jobs, spec.workflows.notifications
+    )  # re-read on every evaluation: see triggers.sensor
     return Definitions(
         assets=[*python, *plan.external, *dbt_assets],
         asset_checks=modules.checks,

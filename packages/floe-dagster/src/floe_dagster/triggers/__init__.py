@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster import JobDefinition, SensorDefinition
+from floe_core.workflows import NotificationSettings
 
 from floe_dagster.triggers.approval import DECISION_JOB, decision_job
 from floe_dagster.triggers.sensor import trigger_sensors
@@ -18,11 +19,17 @@ class BuiltTriggers:
     jobs: list[JobDefinition] = field(default_factory=list)
 
 
-def build_triggers(triggers_file: Path | None, jobs: Sequence[JobDefinition]) -> BuiltTriggers:
-    """The sensors and the decision job when floe.yaml names a triggers file, else nothing."""
+def build_triggers(
+    triggers_file: Path | None,
+    jobs: Sequence[JobDefinition],
+    notifications: NotificationSettings | None = None,
+) -> BuiltTriggers:
+    """The sensors and the decision job when floe.yaml names a triggers file, else nothing;
+    `notifications`: how to reach the approval policies' channels (floe.yaml `workflows.notifications`)."""
     if triggers_file is None:
         return BuiltTriggers()
-    return BuiltTriggers(sensors=trigger_sensors(triggers_file, jobs), jobs=[decision_job])
+    sensors = trigger_sensors(triggers_file, jobs, notifications=notifications or NotificationSettings())
+    return BuiltTriggers(sensors=sensors, jobs=[decision_job])
 
 
 __all__ = ["DECISION_JOB", "BuiltTriggers", "build_triggers"]

@@ -39,6 +39,8 @@ def hold(
     run: DagsterRun,
     policy: ApprovalPolicy,
     failed: list[str],
+    *,
+    notifications: NotificationSettings,
     warning: Callable[[str], None],
 ) -> str:
     """Mark `run` PENDING_APPROVAL (once) and tell the policy's channels; what happened, for the tick."""
@@ -61,7 +63,7 @@ def hold(
         failed_checks=failed,
         deadline=deadline.isoformat(timespec="seconds"),
     )
-    outcome = notify_failure(notice, policy.notify, NotificationSettings(), warning)
+    outcome = notify_failure(notice, policy.notify, notifications, warning)
     return f"run {run.run_id} waits for approval ({', '.join(failed)}); {outcome.describe()}"
 
 

@@ -47,6 +47,7 @@ from floe_core.triggers.approval import (
     decision_tags,
 )
 from floe_core.triggers.spec import DagsterJobTarget
+from floe_core.workflows import NotificationSettings
 
 from floe_dagster.triggers.approval import hold
 from floe_dagster.triggers.send import TriggerSender
@@ -70,8 +71,8 @@ _Log = Callable[[str], None]
 class _Config:
     """The triggers file, re-read on every evaluation."""
 
-    def __init__(self, path: Path, jobs: Sequence[str]) -> None:
-        self.path, self.jobs = path, list(jobs)
+    def __init__(self, path: Path, jobs: Sequence[str], notifications: NotificationSettings) -> None:
+        self.path, self.jobs, self.notifications = path, list(jobs), notifications
 
     def read(self, log_error: _Log) -> TriggerConfig | None:
         try:
@@ -86,8 +87,9 @@ def trigger_sensors(
     jobs: Sequence[JobDefinition],
     minimum_interval_seconds: int = 2,
     watch_seconds: float = WATCH_SECONDS,
+    notifications: NotificationSettings | None = None,
 ) -> list[SensorDefinition]:
-    config = _Config(triggers_file, [j.name for j in jobs])
+    config = _Config(triggers_file, [j.name for j in jobs], notifications or NotificationSettings())
     # only the jobs the file names as dagster_job targets when the code location loads (a sensor's jobs are
     # fixed at load; pausing one of them in the API or the UI must not stop these sensors for every job)
     requestable = _dagster_job_targets(config, jobs)
@@ -183,7 +185,9 @@ class _FinishedRuns:
         upstream = _upstream(self.config, run, self.context.log.error) if run is not None else None
         if run is None or upstream is None:
             return
-        held = _hold_if_checks_failed(self.instance, run, upstream, self.context.log.warning)
+        held = _hold_if_checks_failed(
+            self.instance, run, upstream, self.config.notifications, self.context.log.warning
+        )
         if held is not None:
             self.context.log.info(held)
             self.handled.append(held)
@@ -214,7 +218,11 @@ def _upstream(config: _Config, run: DagsterRun, log_error: _Log) -> UpstreamTrig
 
 
 def _hold_if_checks_failed(
-    instance: DagsterInstance, run: DagsterRun, upstream: UpstreamTriggers, warning: _Log
+    instance: DagsterInstance,
+    run: DagsterRun,
+    upstream: UpstreamTriggers,
+    notifications: NotificationSettings,
+    warning: _Log,
 ) -> str | None:
     policy = upstream.gate
     if policy is None:
@@ -222,7 +230,7 @@ def _hold_if_checks_failed(
     failed = failed_checks(instance, run.run_id)
     if not failed:
         return None
-    return hold(instance, run, policy, failed, warning)
+    return hold(instance, run, policy, failed, notifications=notifications, warning=warning)
 
 
 def _approved_since(instance: DagsterInstance, after: str) -> list[tuple[str, DagsterRun]]:
