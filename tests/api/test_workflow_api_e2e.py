@@ -21,12 +21,12 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "orchestration"))
-from dev_server import DevServer, dagster_dev, free_port
-from floe_api.app import create_app
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from dev_server import DevServer, dagster_dev
 from floe_api.settings import Settings
+from floe_api_server import served_api
 from orch_support import compile_project, write_project
 
 pytestmark = pytest.mark.slow
@@ -149,18 +149,9 @@ def api(
         store=project / ".floe" / "workflows",  # where the code location reads MANUAL workflows
         reload_timeout=180,  # a hang guard: register answers as soon as Dagster has the job
     )
-    app = create_app(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    poll("the API", lambda: server.started or None, 60)
-    token = app.state.service.registry.create_token("admin@example.com", "admin")
-    try:
-        yield Api(f"http://127.0.0.1:{port}", token, project), settings
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with served_api(settings) as (url, app):
+        token = app.state.service.registry.create_token("admin@example.com", "admin")
+        yield Api(url, token, project), settings
 
 
 def test_every_verb_against_dagster_dev(api: tuple[Api, Settings], dagster: tuple[DevServer, Path]) -> None:

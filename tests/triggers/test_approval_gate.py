@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import GLUE_JOB, Aws, Receiver
-from dagster import DagsterInstance, build_sensor_context, instance_for_test
+from dagster import DagsterInstance, SensorDefinition, build_sensor_context, instance_for_test
 from floe_core.triggers.approval import (
     APPROVAL_TAG,
     DEADLINE_TAG,
@@ -37,6 +37,13 @@ ON_APPROVAL_GLUE = {
 def instance() -> Iterator[DagsterInstance]:
     with instance_for_test() as inst:
         yield inst
+
+
+@pytest.fixture
+def gate(tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> dict[str, SensorDefinition]:
+    """The sensors on a gated `transform_images` (on_success: a webhook to /success)."""
+    monkeypatch.setenv("SUCCESS_HOOK_URL", receiver.url + "/success")
+    return sensors(gate_config(tmp_path, receiver))
 
 
 def gate_config(tmp_path: Path, receiver: Receiver, **approval: Any) -> Path:
@@ -72,11 +79,8 @@ def approved_runs(aws: Aws, run_id: str) -> list[dict[str, Any]]:
 
 
 def test_a_quality_failure_waits_for_approval_then_fires_on_approval_once(
-    tmp_path: Path, aws: Aws, receiver: Receiver, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    gate: dict[str, SensorDefinition], aws: Aws, receiver: Receiver, instance: DagsterInstance
 ) -> None:
-    monkeypatch.setenv("SUCCESS_HOOK_URL", receiver.url + "/success")
-    path = gate_config(tmp_path, receiver)
-    gate = sensors(path)
     run = run_job(instance, transform_images, passed=False)
     assert run.status.value == "SUCCESS"  # a non-blocking check: Dagster calls the run a success
     evaluate(gate[SUCCESS_SENSOR], instance, run)
@@ -123,10 +127,8 @@ def test_a_quality_failure_waits_for_approval_then_fires_on_approval_once(
 
 
 def test_a_blocking_check_that_fails_the_run_waits_too_and_a_rejection_fires_nothing(
-    tmp_path: Path, aws: Aws, receiver: Receiver, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    gate: dict[str, SensorDefinition], aws: Aws, receiver: Receiver, instance: DagsterInstance
 ) -> None:
-    monkeypatch.setenv("SUCCESS_HOOK_URL", receiver.url + "/success")
-    gate = sensors(gate_config(tmp_path, receiver))
     run = run_job(instance, transform_images, passed=False, blocking=True)
     assert run.status.value == "FAILURE"
     evaluate(gate[SUCCESS_SENSOR], instance, run)
@@ -138,21 +140,22 @@ def test_a_blocking_check_that_fails_the_run_waits_too_and_a_rejection_fires_not
 
 
 def test_a_run_that_fails_for_another_reason_or_passes_its_checks_is_not_held(
-    tmp_path: Path, aws: Aws, receiver: Receiver, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    gate: dict[str, SensorDefinition], aws: Aws, receiver: Receiver, instance: DagsterInstance
 ) -> None:
-    monkeypatch.setenv("SUCCESS_HOOK_URL", receiver.url + "/success")
-    gate = sensors(gate_config(tmp_path, receiver))
     good = run_job(instance, transform_images, passed=True)
     evaluate(gate[SUCCESS_SENSOR], instance, good)
     assert APPROVAL_TAG not in tags_of(instance, good)
     assert [r.path for r in receiver.received] == ["/success"]  # passed: on_success as usual
+    broken = run_job(instance, transform_images, crash=True)
+    assert broken.status.value == "FAILURE"
+    evaluate(gate[SUCCESS_SENSOR], instance, broken)
+    assert APPROVAL_TAG not in tags_of(instance, broken)  # no check failed: a plain failure
+    assert [r.path for r in receiver.received] == ["/success"]
 
 
 def test_the_deadline_rejects_a_run_nobody_decided(
-    tmp_path: Path, aws: Aws, receiver: Receiver, instance: DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    gate: dict[str, SensorDefinition], aws: Aws, receiver: Receiver, instance: DagsterInstance
 ) -> None:
-    monkeypatch.setenv("SUCCESS_HOOK_URL", receiver.url + "/success")
-    gate = sensors(gate_config(tmp_path, receiver))
     run = run_job(instance, transform_images, passed=False)
     evaluate(gate[SUCCESS_SENSOR], instance, run)
     past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat(timespec="seconds")

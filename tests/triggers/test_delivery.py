@@ -38,8 +38,10 @@ def write(path: Path, config: dict[str, Any]) -> Path:
     return path
 
 
-def run_job(instance: DagsterInstance, job: Any, passed: bool = True, blocking: bool = False) -> DagsterRun:
-    config = {"ops": {"transform": {"config": {"passed": passed, "blocking": blocking}}}}
+def run_job(
+    instance: DagsterInstance, job: Any, passed: bool = True, blocking: bool = False, crash: bool = False
+) -> DagsterRun:
+    config = {"ops": {"transform": {"config": {"passed": passed, "blocking": blocking, "crash": crash}}}}
     result = job.execute_in_process(
         instance=instance,
         run_config=config if job is transform_images else {},

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from conftest import GLUE_JOB, Aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "orchestration"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-from dev_server import DevServer, dagster_dev, free_port
-from floe_api.app import create_app
+from dev_server import DevServer, dagster_dev
 from floe_api.settings import Settings
+from floe_api_server import served_api
 from orch_support import compile_project, write_project
 from test_workflow_api_e2e import Api, poll
 
@@ -79,18 +77,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, aws: Aws) -> Iterator[tuple[
             dagster_url=f"http://127.0.0.1:{dev.port}",
             store=project / ".floe" / "workflows",
         )
-        app = create_app(settings)
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        poll("the API", lambda: server.started or None, 60)
-        token = app.state.service.registry.create_token("jclark@example.com", "developer")
-        try:
-            yield dev, Api(f"http://127.0.0.1:{port}", token, project), quality
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
+        with served_api(settings) as (url, app):
+            token = app.state.service.registry.create_token("jclark@example.com", "developer")
+            yield dev, Api(url, token, project), quality
 
 
 def _loaded(dev: DevServer) -> bool | None:

@@ -24,6 +24,7 @@ METRICS = {"records_read": 1000, "records_written": 990, "records_dropped": 10}
 class Quality(Config):
     passed: bool = True
     blocking: bool = False  # a failing blocking check fails the run
+    crash: bool = False  # fail before any check is evaluated
 
 
 def _quality_from_file() -> bool | None:
@@ -35,6 +36,8 @@ def _quality_from_file() -> bool | None:
 
 @op
 def transform(context: OpExecutionContext, config: Quality) -> None:
+    if config.crash:
+        raise Failure("the source bucket is unreachable")
     context.log_event(AssetMaterialization("images", metadata={"output_path": OUTPUT_PATH, **METRICS}))
     passed = _quality_from_file()
     passed = config.passed if passed is None else passed
