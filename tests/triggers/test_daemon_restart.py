@@ -4,7 +4,8 @@ A real `dagster-daemon run` (with its code server) evaluates the sensors. The up
 on_success triggers: Glue (moto), a webhook whose receiver holds the request open, and SQS (moto). While the
 webhook request is in flight the daemon's whole process group is killed (SIGKILL); a new daemon then
 evaluates the same run again (Dagster's cursor had not moved): Glue is not started again, the webhook is
-sent again with the same Idempotency-Key (the receiver can tell it is the same delivery), SQS is sent once."""
+sent again with the same Idempotency-Key (the receiver can tell it is the same delivery), SQS is sent once,
+and the `dagster_job` target's run is launched once, by the daemon."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from typing import TypeVar
 
 import pytest
 from conftest import GLUE_JOB, Aws, Receiver
-from dagster import DagsterInstance, RunsFilter
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 from floe_dagster.triggers.send import TAG_PREFIX
 from floe_dagster.triggers.sensor import SUCCESS_SENSOR
 
@@ -91,6 +92,11 @@ def test_a_daemon_killed_mid_delivery_neither_loses_nor_duplicates_a_trigger(
                             {"type": "glue_job", "job_name": GLUE_JOB},
                             {"type": "webhook", "url_env": "HOOK_URL"},
                             {"type": "sqs_mwaa", "dag_id": "after_images", "queue_url": aws.queue_url},
+                            {
+                                "type": "dagster_job",
+                                "job": "downstream",
+                                "parameter_mapping": {"n": "metrics.records_written"},
+                            },
                         ]
                     }
                 }
@@ -125,12 +131,15 @@ def test_a_daemon_killed_mid_delivery_neither_loses_nor_duplicates_a_trigger(
     receiver.hold = None
     with daemon(home, env, log) as second:
         done = poll("every trigger recorded", lambda: _all_recorded(instance, run_id), second, log)
+        launched = poll("the downstream run", lambda: _downstream_succeeded(instance), second, log)
     assert all(v.startswith("delivered") for v in done.values()), done
 
     glue = [r for r in aws.glue_runs() if r["Arguments"].get("--triggered_by_run_id") == run_id]
     assert len(glue) == 1  # not started again
     messages = [m for m in aws.messages(aws.queue_url) if m["conf"]["triggered_by_run_id"] == run_id]
     assert len(messages) == 1  # sent once, after the restart
+    (downstream,) = launched  # one run of the dagster_job target, with the mapped parameter
+    assert downstream.tags["floe/triggered_by_run_id"] == run_id and downstream.tags["floe/param/n"] == "990"
     keys = [r.headers["Idempotency-Key"] for r in receiver.received]
     assert len(keys) == 2 and len(set(keys)) == 1  # the interrupted delivery, sent again as itself
 
@@ -138,6 +147,11 @@ def test_a_daemon_killed_mid_delivery_neither_loses_nor_duplicates_a_trigger(
 def _upstream_run(instance: DagsterInstance) -> str | None:
     runs = instance.get_runs(filters=RunsFilter(job_name="transform_images"))
     return runs[0].run_id if runs else None
+
+
+def _downstream_succeeded(instance: DagsterInstance) -> list[DagsterRun] | None:
+    runs = instance.get_runs(filters=RunsFilter(job_name="downstream"))
+    return runs if runs and all(r.status == DagsterRunStatus.SUCCESS for r in runs) else None
 
 
 def _all_recorded(instance: DagsterInstance, run_id: str) -> dict[str, str] | None:
