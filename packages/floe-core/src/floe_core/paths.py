@@ -14,3 +14,16 @@ def format_path(path: YamlPath) -> str:
         else:
             out += f".{part}" if out else part
     return out
+
+
+def parse_path(text: str) -> YamlPath:
+    """`transforms[0].path` -> `("transforms", 0, "path")` (the inverse of format_path, for keys without dots
+    or brackets, which floe's names are)."""
+    parts: list[str | int] = []
+    for dotted in text.split("."):
+        name, _, rest = dotted.partition("[")
+        if name:
+            parts.append(name)
+        for index in rest.split("[") if rest else []:
+            parts.append(int(index.rstrip("]")) if index.rstrip("]").isdigit() else index.rstrip("]"))
+    return tuple(parts)
