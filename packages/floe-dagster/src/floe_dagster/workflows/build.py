@@ -165,8 +165,10 @@ def workflow_job(
     )
 
 
-def executor_definition(config: ExecutorConfig) -> ExecutorDefinition:
-    """floe.yaml's `workflows.executor` as a Dagster executor (settings fixed: a run cannot override them)."""
+def executor_definition(config: ExecutorConfig) -> ExecutorDefinition | None:
+    """floe.yaml's `workflows.executor` as a Dagster executor (settings fixed: a run cannot override them);
+    None for the plain default, multiprocess: Dagster's own default executor, whose run config may still
+    pick `in_process` for one run (`execution: {config: {in_process: {}}}`)."""
     if config.type == "in_process":
         return in_process_executor
     if config.type == "celery":
@@ -187,7 +189,7 @@ def executor_definition(config: ExecutorConfig) -> ExecutorDefinition:
             name="floe_celery_executor",
         )
     if config.multiprocess.max_concurrent is None:
-        return multiprocess_executor
+        return None
     return multiprocess_executor.configured(
         {"max_concurrent": config.multiprocess.max_concurrent}, name="floe_multiprocess_executor"
     )
