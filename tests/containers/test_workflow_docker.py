@@ -172,3 +172,80 @@ def test_a_container_over_its_timeout_is_stopped_removed_and_fails_saying_so(
     finally:
         client.close()
     assert left == []
+
+
+def _one_job_project(root: Path, image: str, runtime: ContainerRuntime, command: str, pull: str) -> Path:
+    (root / "workflows" / "single").mkdir(parents=True)
+    (root / "floe.yaml").write_text(
+        "name: single\nversion: '1.0'\ncompute:\n  default: dev\n  targets:\n"
+        "    dev: {type: duckdb, properties: {path: s.duckdb}}\n"
+        "workflows:\n  path: workflows\n  runtime:\n    type: docker\n"
+        f'    docker: {{docker_host: "{runtime.docker_host}", pull: {pull}}}\n'
+    )
+    (root / "workflows" / "single" / "workflow.yaml").write_text(
+        f"workflow:\n  name: single\n  jobs:\n    - job:\n        name: only\n        image: {image}\n"
+        f"        command: {command}\n"
+    )
+    from floe_core.compiler import compile_project
+    from floe_dbt.compile_step import run as floe_dbt_step
+
+    compile_project(root / "floe.yaml", steps={"dbt": floe_dbt_step})
+    return root / ".floe" / "compiled_artifacts.json"
+
+
+def test_a_step_makes_only_the_api_calls_it_needs(
+    tmp_path: Path, busybox_image: str, runtime: ContainerRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One client per step, its API version from /_ping (podman's GET /version costs ~0.5 s), no stop of
+    an exited container, no list by label: create, start, logs, wait, remove (bench/notes.md)."""
+    from docker.api.client import APIClient
+    from floe_dagster import FloeDefinitions
+
+    artifacts = _one_job_project(tmp_path / "project", busybox_image, runtime, '["true"]', "never")
+    calls: list[tuple[str, str]] = []
+    clients: list[object] = []
+    request, init = APIClient.request, APIClient.__init__
+
+    def recording_request(self: APIClient, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append((method, url.split("?", maxsplit=1)[0]))
+        return request(self, method, url, *args, **kwargs)
+
+    def recording_init(self: APIClient, *args: Any, **kwargs: Any) -> None:
+        clients.append(self)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(APIClient, "request", recording_request)
+    monkeypatch.setattr(APIClient, "__init__", recording_init)
+    job = FloeDefinitions.from_compiled_artifacts(artifacts).resolve_job_def("single")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    failures = [e.message for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
+    assert result.success, (failures, calls)
+    assert len(clients) == 1
+    paths = [path for _, path in calls]
+    assert not [p for p in paths if p.endswith("/version")]
+    assert [p for p in paths if p.endswith("/_ping")] == [paths[0]]
+    verbs = [(m, p.rsplit("/", 1)[-1]) for m, p in calls if "/containers/" in p]
+    assert ("POST", "create") in verbs and ("POST", "start") in verbs and ("POST", "wait") in verbs
+    assert not [v for v in verbs if v[1] in {"stop", "kill"}]  # it had exited: nothing to stop
+    assert not [p for p in paths if p.endswith("/containers/json")]  # no list of containers
+    assert [m for m, _ in calls].count("DELETE") == 1
+
+
+def test_pull_never_fails_on_a_missing_image_without_pulling(
+    tmp_path: Path, runtime: ContainerRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docker.models.images import ImageCollection
+    from floe_dagster import FloeDefinitions
+
+    artifacts = _one_job_project(tmp_path / "project", "floe-test/absent:0", runtime, '["true"]', "never")
+    pulls: list[str] = []
+    monkeypatch.setattr(ImageCollection, "pull", lambda self, name, *a, **k: pulls.append(name))
+    job = FloeDefinitions.from_compiled_artifacts(artifacts).resolve_job_def("single")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE)
+    message = failure.event_specific_data.error.message
+    assert "job only failed" in message and "floe-test/absent" in message, message
+    assert pulls == []

@@ -152,3 +152,37 @@ def test_the_json_schema_covers_workflows() -> None:
     jsonschema.validate(data, schema)
     with pytest.raises(jsonschema.ValidationError, match="'hourly' is not valid"):
         jsonschema.validate({**data, "workflows": {"runtime": {"type": "hourly"}}}, schema)  # type: ignore[dict-item]
+
+
+def test_the_executor_is_chosen_by_the_environment() -> None:
+    text = BASE + (
+        "workflows:\n  executor:\n    type: ${FLOE_WORKFLOW_EXECUTOR:multiprocess}\n"
+        "    multiprocess: {max_concurrent: 3}\n"
+        "    celery: {broker: 'redis://redis:6379/2', backend: 'redis://redis:6379/3', include: [my.tasks],"
+        " config_source: {worker_prefetch_multiplier: 1}}\n"
+    )
+    default = parse_spec(text, env={}).workflows.executor
+    assert (default.type, default.multiprocess.max_concurrent) == ("multiprocess", 3)
+    celery = parse_spec(text, env={"FLOE_WORKFLOW_EXECUTOR": "celery"}).workflows.executor
+    assert celery.type == "celery"
+    assert (celery.celery.broker, celery.celery.backend, celery.celery.include) == (
+        "redis://redis:6379/2",
+        "redis://redis:6379/3",
+        ["my.tasks"],
+    )
+    assert celery.celery.config_source == {"worker_prefetch_multiplier": 1}
+    unset = parse_spec(BASE, env={}).workflows.executor
+    assert (unset.type, unset.celery.broker) == ("multiprocess", "redis://127.0.0.1:6379/0")
+
+
+def test_executor_problems_are_floe_yaml_problems() -> None:
+    text = BASE + "workflows:\n  executor: {type: ${EX:dask}, multiprocess: {max_concurrent: -1}}\n"
+    with pytest.raises(FloeValidationError) as err:
+        parse_spec(text, env={})
+    rendered = [i.render("floe.yaml") for i in err.value.issues]
+    assert rendered[0] == (
+        "floe.yaml:8: workflows.executor.type: must be one of: in_process, multiprocess, celery (got 'dask')"
+    )
+    assert len(rendered) == 2 and rendered[1].startswith(
+        "floe.yaml:8: workflows.executor.multiprocess.max_concurrent"
+    )

@@ -17,7 +17,9 @@ from __future__ import annotations
 import floe_core.spec  # noqa: F401
 from floe_core.secrets import credential_in, is_secret_name
 from floe_core.workflows.config import (
+    CeleryExecutor,
     DockerRuntime,
+    ExecutorConfig,
     KubernetesRuntime,
     RuntimeConfig,
     SubprocessRuntime,
@@ -72,10 +74,12 @@ from floe_core.workflows.windows import (
 from floe_core.workflows.workflow import JobEntry, WorkflowDependency, WorkflowDocument, WorkflowSpec
 
 __all__ = [
+    "CeleryExecutor",
     "CronSchedule",
     "DockerRuntime",
     "EmailNotification",
     "EventSchedule",
+    "ExecutorConfig",
     "IntervalSchedule",
     "JobDocument",
     "JobEntry",

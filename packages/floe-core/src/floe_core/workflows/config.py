@@ -11,12 +11,20 @@ The runtime is chosen per environment, never in a workflow (contract §14: no jo
 
 Settings of every runtime may sit side by side; `type` picks one, so an environment variable can switch
 runtimes without editing the file.
+
+The executor (where a workflow run's steps run, also per environment) is chosen the same way:
+
+    workflows:
+      executor:
+        type: ${FLOE_WORKFLOW_EXECUTOR:multiprocess}   # in_process | multiprocess | celery
+        multiprocess: {max_concurrent: 4}
+        celery: {broker: "redis://127.0.0.1:6379/0", backend: "redis://127.0.0.1:6379/1"}
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -86,9 +94,46 @@ class RuntimeConfig(FloeModel):
         return self.kubernetes
 
 
+class MultiprocessExecutor(FloeModel):
+    max_concurrent: int | None = Field(
+        default=None, ge=0, description="steps run at once in one run (default: the CPU count; 0 as well)"
+    )
+
+
+class CeleryExecutor(FloeModel):
+    """dagster-celery's celery_executor: each step is a Celery task, run by `dagster-celery worker` processes
+    (any machine that has the project and the Dagster instance) that take it from the broker."""
+
+    broker: str = Field(
+        default="redis://127.0.0.1:6379/0", description="Celery broker URL (e.g. redis://host:6379/0)"
+    )
+    backend: str = Field(
+        default="redis://127.0.0.1:6379/1", description="Celery result backend URL (e.g. redis://host:6379/1)"
+    )
+    include: list[str] = Field(
+        default_factory=list, description="modules the workers import (their tasks), as dagster-celery's own"
+    )
+    config_source: dict[str, Any] = Field(
+        default_factory=dict, description="further Celery settings, e.g. {worker_prefetch_multiplier: 1}"
+    )
+
+
+ExecutorType = Literal["in_process", "multiprocess", "celery"]
+
+
+class ExecutorConfig(FloeModel):
+    """Where a workflow run's steps run: one process (in_process), a process per step on the run's machine
+    (multiprocess, Dagster's default) or Celery workers taking steps from a broker (celery)."""
+
+    type: ExecutorType = Field(default="multiprocess", description="in_process | multiprocess | celery")
+    multiprocess: MultiprocessExecutor = Field(default_factory=MultiprocessExecutor)
+    celery: CeleryExecutor = Field(default_factory=CeleryExecutor)
+
+
 class WorkflowsConfig(FloeModel):
     path: str | None = Field(default=None, description="folder of workflow folders, relative to floe.yaml")
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     inline: list[WorkflowDocument] = Field(
         default_factory=list, description="small projects: workflow documents written in floe.yaml"

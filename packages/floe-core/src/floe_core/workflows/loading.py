@@ -22,7 +22,7 @@ from floe_core.paths import YamlPath
 from floe_core.spec.base import FloeModel
 from floe_core.validation_errors import translate
 from floe_core.workflows.checks import check_workflow, run_kind
-from floe_core.workflows.config import RuntimeConfig, WorkflowsConfig
+from floe_core.workflows.config import ExecutorConfig, RuntimeConfig, WorkflowsConfig
 from floe_core.workflows.graph import find_cycle
 from floe_core.workflows.layout import Candidate, SourceFile, folder_candidates
 from floe_core.workflows.notifications import NotificationSettings
@@ -57,6 +57,7 @@ class WorkflowSet(FloeModel):
 
     root: str = Field(description="absolute folder of floe.yaml: relative paths in specs start here")
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     workflows: list[LoadedWorkflow] = Field(default_factory=list, description="sorted by name")
 
@@ -239,6 +240,7 @@ def load_workflows(spec: FloeSpec, config_path: str | Path) -> WorkflowSet:
     return WorkflowSet(
         root=str(root),
         runtime=config.runtime,
+        executor=config.executor,
         notifications=config.notifications,
         workflows=sorted(loaded, key=lambda w: w.name),
     )

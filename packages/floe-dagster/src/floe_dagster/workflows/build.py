@@ -11,7 +11,7 @@ fails the run, naming every failed job, so the run's status still says the workf
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from dagster import (
     DefaultScheduleStatus,
     DependencyDefinition,
+    ExecutorDefinition,
     Failure,
     GraphDefinition,
     In,
@@ -33,9 +34,12 @@ from dagster import (
     SensorDefinition,
     TimeWindowPartitionsDefinition,
     build_schedule_from_partitioned_job,
+    in_process_executor,
+    multiprocess_executor,
 )
 from floe_core.errors import FloeError
 from floe_core.workflows import (
+    ExecutorConfig,
     LoadedWorkflow,
     RuntimeConfig,
     WorkflowSet,
@@ -90,7 +94,9 @@ def build_workflows(
     root = Path(workflows.root)
     for loaded in workflows.workflows:
         source = "manual" if loaded.origin == "manual" else "code"
-        job = workflow_job(loaded, workflows.runtime, root, source=source, observer=observer)
+        job = workflow_job(
+            loaded, workflows.runtime, root, source=source, observer=observer, executor=workflows.executor
+        )
         built.jobs.append(job)
         schedule = loaded.spec.windowed_schedule
         if isinstance(loaded.spec.schedule, EventSchedule):
@@ -131,6 +137,7 @@ def workflow_job(
     *,
     source: str = "code",
     observer: Observability | None = None,
+    executor: ExecutorConfig | None = None,
 ) -> JobDefinition:
     spec = loaded.spec
     schedule = spec.windowed_schedule
@@ -154,6 +161,37 @@ def workflow_job(
         description=spec.description or f"workflow {spec.name} ({len(spec.jobs)} container jobs)",
         tags={WORKFLOW_TAG: spec.name, WORKFLOW_SOURCE_TAG: source},
         partitions_def=partitions,
+        executor_def=executor_definition(executor or ExecutorConfig()),
+    )
+
+
+def executor_definition(config: ExecutorConfig) -> ExecutorDefinition | None:
+    """floe.yaml's `workflows.executor` as a Dagster executor (settings fixed: a run cannot override them);
+    None for the plain default, multiprocess: Dagster's own default executor, whose run config may still
+    pick `in_process` for one run (`execution: {config: {in_process: {}}}`)."""
+    if config.type == "in_process":
+        return in_process_executor
+    if config.type == "celery":
+        try:
+            from dagster_celery import celery_executor
+        except ImportError:
+            raise FloeError(
+                "workflows.executor.type celery needs dagster-celery: pip install 'floe-data-dagster[celery]'"
+            ) from None
+        settings = config.celery
+        return celery_executor.configured(
+            {
+                "broker": settings.broker,
+                "backend": settings.backend,
+                "include": list(settings.include),
+                "config_source": dict(settings.config_source),
+            },
+            name="floe_celery_executor",
+        )
+    if config.multiprocess.max_concurrent is None:
+        return None
+    return multiprocess_executor.configured(
+        {"max_concurrent": config.multiprocess.max_concurrent}, name="floe_multiprocess_executor"
     )
 
 
@@ -211,16 +249,19 @@ def _job_op(  # noqa: PLR0917 - one op's inputs, all needed by its compute funct
         name=name,
         ins={f"after_{u}": In(bool) for u in upstream},
         outs={"outcome": Out(bool, description="True when the job succeeded")},
-        compute_fn=lambda context, inputs: _as_output(compute(context, **inputs)),
+        compute_fn=lambda context, inputs: _outcome_events(compute, context, inputs),
         description=spec.job(name).description or f"container job {name} of workflow {spec.name}",
         tags={"floe/container_job": name},
     )
 
 
-def _as_output(value: bool) -> Any:
+def _outcome_events(compute: Callable[..., bool], context: OpExecutionContext, inputs: dict[str, Any]) -> Any:
+    """The op's body, run when Dagster iterates this generator: inside its user-code boundary, where a stop
+    request of the run raises DagsterExecutionInterruptedError. (Called eagerly by the compute function, the
+    body ran before that boundary: the interrupt was only recorded and a running container never stopped.)"""
     from dagster import Output
 
-    yield Output(value, "outcome")
+    yield Output(compute(context, **inputs), "outcome")
 
 
 def _outcome_op(spec: WorkflowSpec) -> OpDefinition:

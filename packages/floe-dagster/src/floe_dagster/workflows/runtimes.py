@@ -3,8 +3,10 @@
 - subprocess: Dagster Pipes' PipesSubprocessClient runs argv as a local process (dev and CI; the image is
   not used, so `command` is required — validated by floe-core);
 - kubernetes: dagster-k8s's PipesK8sClient, a pod per attempt (floe_dagster.workflows.k8s);
-- docker: dagster-docker's PipesDockerClient against a Docker-compatible API (Docker, podman's socket);
-  the container is always removed afterwards (dagster-docker only stops it), found by the labels floe sets.
+- docker: dagster-docker's PipesDockerClient (floe_dagster.workflows.docker_step: one client per step, no
+  redundant API calls) against a Docker-compatible API (Docker, podman's socket);
+  the container is always removed afterwards (dagster-docker only stops it); it carries labels naming the
+  run and the job.
 
 A non-zero exit is a failure whose message carries the exit code; stdout/stderr go to the run's compute logs.
 A job's `timeout` stops the attempt (the process group; the container, which is then removed as always) and
@@ -18,9 +20,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 
 from dagster import (
@@ -168,34 +169,18 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
         return
 
 
-@contextmanager
-def _docker_host(docker_host: str | None) -> Iterator[None]:
-    """PipesDockerClient builds its client from the environment (docker.from_env): point it at the
-    configured API for this step (each step runs in its own process under the multiprocess executor)."""
-    if not docker_host:
-        yield
-        return
-    before = os.environ.get("DOCKER_HOST")
-    os.environ["DOCKER_HOST"] = docker_host
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("DOCKER_HOST", None)
-        else:
-            os.environ["DOCKER_HOST"] = before
-
-
 def _run_docker(
     context: OpExecutionContext, invocation: JobInvocation, env: Mapping[str, str], runtime: RuntimeConfig
 ) -> None:
     try:
         import docker
-        from dagster_docker import PipesDockerClient
+
+        from floe_dagster.workflows.docker_step import DockerStepClient, docker_client
     except ImportError:
         raise Failure(
             "the docker runtime needs dagster-docker: pip install 'floe-data-dagster[docker]'"
         ) from None
+
     settings = runtime.docker
     labels = {RUN_LABEL: context.run_id, JOB_LABEL: invocation.job}
     kwargs: dict[str, object] = {"labels": labels}
@@ -212,45 +197,28 @@ def _run_docker(
     if not invocation.uses_entrypoint:  # `command` replaces the image's entrypoint (contract §3.1)
         kwargs["entrypoint"] = command[:1]
         command = command[1:]
-    with _docker_host(settings.docker_host), _deadline(invocation.timeout_seconds, labels) as expired:
-        try:
-            PipesDockerClient().run(
-                context=context,
-                image=invocation.image,
-                command=command,
-                env=dict(env),
-                container_kwargs=kwargs,
-            )
-        except Exception as exc:
-            if expired.is_set():
-                raise timed_out(invocation) from None
-            if type(exc).__name__ == "DagsterPipesError" or isinstance(exc, docker.errors.DockerException):
-                raise Failure(f"job {invocation.job} failed: {_docker_message(exc)}") from None
-            raise
-        finally:
-            _remove_containers(labels)
-
-
-@contextmanager
-def _deadline(timeout_seconds: int | None, labels: Mapping[str, str]) -> Iterator[threading.Event]:
-    """PipesDockerClient blocks until the container exits: past the timeout, a timer kills the step's
-    container (found by its labels), which ends the wait with a non-zero status; the event says why."""
-    expired = threading.Event()
-    if timeout_seconds is None:
-        yield expired
-        return
-
-    def expire() -> None:
-        expired.set()
-        _remove_containers(labels)
-
-    timer = threading.Timer(timeout_seconds, expire)
-    timer.daemon = True
-    timer.start()
     try:
-        yield expired
+        client = docker_client(settings.docker_host, os.environ)
+    except docker.errors.DockerException as exc:
+        raise Failure(f"job {invocation.job} failed: {exc}") from None
+    step = DockerStepClient(
+        client,
+        pull=settings.pull,
+        timeout_seconds=invocation.timeout_seconds,
+        grace_seconds=STOP_GRACE_SECONDS,
+    )
+    try:
+        step.run(
+            context=context, image=invocation.image, command=command, env=dict(env), container_kwargs=kwargs
+        )
+    except Exception as exc:
+        if step.expired.is_set():
+            raise timed_out(invocation) from None
+        if type(exc).__name__ == "DagsterPipesError" or isinstance(exc, docker.errors.DockerException):
+            raise Failure(f"job {invocation.job} failed: {_docker_message(exc)}") from None
+        raise
     finally:
-        timer.cancel()
+        client.close()
 
 
 def _docker_message(exc: Exception) -> str:
@@ -259,19 +227,3 @@ def _docker_message(exc: Exception) -> str:
         code = text.split("'StatusCode':", 1)[1].split(",", 1)[0].split("}", 1)[0].strip()
         return f"container exited with code {code}"
     return text
-
-
-def _remove_containers(labels: Mapping[str, str]) -> None:
-    """Remove this step's containers (dagster-docker leaves them stopped); best effort, never raises."""
-    import docker
-
-    try:
-        client = docker.from_env()
-        try:
-            filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
-            for container in client.containers.list(all=True, filters=filters):
-                container.remove(force=True)
-        finally:
-            client.close()
-    except Exception:  # the run's outcome stands; a leftover container is visible by its labels
-        return
