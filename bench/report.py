@@ -14,7 +14,9 @@ def _rows(result: dict[str, object]) -> list[str]:
     sides = result.get("sides")
     if not isinstance(sides, dict):
         extra = {
-            k: v for k, v in result.items() if k not in ("name", "target", "machine", "quick", "summary")
+            k: v
+            for k, v in result.items()
+            if k not in ("name", "target", "machine", "quick", "summary", "latencies_s")
         }
         return [
             f"| {result['name']} | — | "

@@ -143,7 +143,7 @@ def definitions_text() -> str:
 
 def dagster_yaml_text() -> str:
     """dagster.yaml for the folder DAGSTER_HOME points at: Dagster's defaults (SQLite storage there), plus
-    the pool limit that gives a DuckDB file one writer at a time (floe_dagster.pools)."""
+    the pool limit that gives a DuckDB file one writer at a time (floe_dagster.pools), and sensors in threads."""
     return (
         "# Dagster instance settings for this floe project (written by `floe init`).\n"
         "# Point DAGSTER_HOME at this folder: Dagster keeps runs, event logs and schedule state here\n"
@@ -156,6 +156,12 @@ def dagster_yaml_text() -> str:
         "concurrency:\n"
         "  pools:\n"
         "    default_limit: 1\n"
+        "\n"
+        "# Each sensor evaluated in its own thread: floe's downstream-triggers sensor watches for finished runs\n"
+        "# for a while on each evaluation (docs/triggers.md), and must not hold the other sensors up.\n"
+        "sensors:\n"
+        "  use_threads: true\n"
+        "  num_workers: 4\n"
     )
 
 

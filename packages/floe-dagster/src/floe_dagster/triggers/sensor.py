@@ -58,7 +58,10 @@ SUCCESS_SENSOR = "floe_downstream_triggers"
 # MIN_INTERVAL_LOOP_TIME), so a sensor that looks once per tick delivers 0-5 s after a run ends. This one
 # keeps watching for finished runs for most of that loop (polling the event log every POLL_SECONDS), so a
 # trigger leaves well within a second of its run's end instead (bench: trigger_latency).
+# With `sensors: use_threads: true` in dagster.yaml (floe init writes it) each sensor has its own thread, so
+# this one can watch for longer and the gaps between its evaluations (when nothing watches) become rare.
 WATCH_SECONDS = 4.0
+THREADED_WATCH_SECONDS = 20.0  # well under Dagster's 60 s sensor evaluation timeout
 POLL_SECONDS = 0.2
 WATCH_BATCH = 50  # finished runs handled per poll (bounded)
 APPROVALS_SENSOR = "floe_approvals"
@@ -86,7 +89,7 @@ def trigger_sensors(
     triggers_file: Path,
     jobs: Sequence[JobDefinition],
     minimum_interval_seconds: int = 2,
-    watch_seconds: float = WATCH_SECONDS,
+    watch_seconds: float | None = None,
     notifications: NotificationSettings | None = None,
 ) -> list[SensorDefinition]:
     config = _Config(triggers_file, [j.name for j in jobs], notifications or NotificationSettings())
@@ -145,8 +148,11 @@ class _FinishedRuns:
     """One evaluation of the finished-runs sensor: the SUCCESS and FAILURE events of the watched jobs after
     the cursor (an event storage id), oldest first, each handled once; the cursor moves with them."""
 
-    def __init__(self, context: SensorEvaluationContext, config: _Config, watch_seconds: float) -> None:
-        self.context, self.config, self.watch_seconds = context, config, watch_seconds
+    def __init__(
+        self, context: SensorEvaluationContext, config: _Config, watch_seconds: float | None
+    ) -> None:
+        self.context, self.config = context, config
+        self.watch_seconds = _watch_seconds(context.instance) if watch_seconds is None else watch_seconds
         self.instance = context.instance
         self.sender = TriggerSender(self.instance, context.log.info, context.log.warning)
         self.requests: list[RunRequest] = []
@@ -197,6 +203,11 @@ class _FinishedRuns:
         event = source_event(self.instance, run)
         self.requests += self.sender.send(run, "on_success", upstream.on_success, event)
         self.handled.append(_summary(self.instance, run))
+
+
+def _watch_seconds(instance: DagsterInstance) -> float:
+    threaded = (instance.get_settings("sensors") or {}).get("use_threads")
+    return THREADED_WATCH_SECONDS if threaded else WATCH_SECONDS
 
 
 def _dagster_job_targets(config: _Config, jobs: Sequence[JobDefinition]) -> list[JobDefinition]:
