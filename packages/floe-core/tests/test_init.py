@@ -147,7 +147,13 @@ def test_version_lists_the_installed_floe_packages(capsys: pytest.CaptureFixture
     assert done.value.code == 0
     lines = capsys.readouterr().out.splitlines()
     expected = []
-    for name in ("floe-data-core", "floe-data-dbt", "floe-data-dagster"):
+    for name in (
+        "floe-data-core",
+        "floe-data-dbt",
+        "floe-data-dagster",
+        "floe-data-api",
+        "floe-data-airflow",
+    ):
         try:
             expected.append(f"{name} {version(name)}")
         except PackageNotFoundError:

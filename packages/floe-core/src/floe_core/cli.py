@@ -33,7 +33,13 @@ COMMANDS_GROUP = "floe.commands"
 BUILTIN_COMMANDS = frozenset({"init", "validate", "compile", "schema"})
 DEFAULT_DAGSTER_HOME = ".floe/dagster_home"  # `floe init --dagster-home` without a folder
 # distributions whose versions `floe --version` shows (floe-data-core always; the others when installed)
-FLOE_DISTRIBUTIONS = ("floe-data-core", "floe-data-dbt", "floe-data-dagster")
+FLOE_DISTRIBUTIONS = (
+    "floe-data-core",
+    "floe-data-dbt",
+    "floe-data-dagster",
+    "floe-data-api",
+    "floe-data-airflow",
+)
 
 
 def installed_versions() -> dict[str, str]:
