@@ -123,7 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
         source_type: SourceType | None = None,
         owner: str | None = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     ) -> list[WorkflowItem]:
         return service.list_workflows(status, source_type, owner, limit, offset)
 
