@@ -56,6 +56,16 @@ def test_viewer_cannot_mutate(client: TestClient) -> None:
     assert client.post("/api/v1/workflows/pause-all", headers=token(client, "developer")).status_code == 403
 
 
+def test_a_viewer_cannot_approve_or_reject_and_a_developer_reaches_dagster(client: TestClient) -> None:
+    viewer = token(client, "viewer")
+    for verb in ("approve", "reject"):
+        response = client.post(f"/api/v1/workflows/runs/r1/{verb}", headers=viewer, json={"reason": "x"})
+        assert response.status_code == 403 and response.json()["code"] == "WORKFLOW_PERMISSION_DENIED"
+    developer = token(client, "developer")
+    response = client.post("/api/v1/workflows/runs/r1/approve", headers=developer, json={"reason": "ok"})
+    assert response.status_code == 503  # allowed: the decision needs Dagster, which is down here
+
+
 def test_list_answers_from_the_registry_while_dagster_is_down(client: TestClient) -> None:
     with client.app.state.service.registry.session() as session:  # type: ignore[attr-defined]
         session.add(Workflow(name="wf", source_type="MANUAL", owner="o@x", job_name="wf", cron="0 2 * * *"))
