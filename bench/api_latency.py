@@ -139,8 +139,10 @@ def bench_api(work: Path, n_runs: int, calls: int, launches: int) -> dict[str, o
             response = client.request(method, path, **kwargs)
             return (time.perf_counter() - started) * 1000, response
 
-        # the first status of a run the API did not launch adopts it from Dagster (one GraphQL query); later
-        # ones answer a finished run from the registry: both are in the sample, in the proportion a user meets
+        # the runs were written into Dagster, not launched through the API: the API's background run sync
+        # (floe_api.sync) adopts them in batches from its start-up on; a status call that comes before it
+        # adopts its run itself (one GraphQL query). A finished run is then answered from the registry. The
+        # calls start as soon as the API lists the job: both kinds are in the sample, as a user meets them.
         rng = random.Random(7)
         status_ms = []
         for _ in range(calls):
@@ -172,13 +174,16 @@ def bench_api(work: Path, n_runs: int, calls: int, launches: int) -> dict[str, o
         "name": f"api_latency_{n_runs}_runs",
         "target": "status p99 < 100 ms with 1000 runs in the instance; list p50/p99 and run -> STARTED shown",
         "summary": (
-            f"status p50 {statistics.median(status_ms):.1f} ms, p99 {p99_status:.1f} ms ({len(status_ms)} calls);"
+            f"status p50 {statistics.median(status_ms):.1f} ms, p99 {p99_status:.1f} ms, max {max(status_ms):.1f} ms"
+            f" ({len(status_ms)} calls, {sum(ms >= 100 for ms in status_ms)} of them >= 100 ms);"
             f" list p50 {statistics.median(list_ms):.1f} ms, p99 {_percentile(list_ms, 0.99):.1f} ms;"
             f" run -> STARTED median {statistics.median(to_started):.2f} s, max {max(to_started):.2f} s"
             f" ({len(to_started)} runs)"
         ),
         "status_p50_ms": round(statistics.median(status_ms), 2),
         "status_p99_ms": round(p99_status, 2),
+        "status_max_ms": round(max(status_ms), 2),
+        "status_calls_over_100ms": sum(ms >= 100 for ms in status_ms),
         "list_p50_ms": round(statistics.median(list_ms), 2),
         "list_p99_ms": round(_percentile(list_ms, 0.99), 2),
         "run_to_started_median_s": round(statistics.median(to_started), 2),
