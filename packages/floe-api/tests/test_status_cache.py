@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from floe_api.app import create_app
-from floe_api.registry import Run
+from floe_api.registry import Run, Workflow
 from floe_api.service import WorkflowService
 from floe_api.settings import Settings
 
@@ -53,6 +53,7 @@ class FakeDagster:
     def __init__(self) -> None:
         self.runs: dict[str, FakeRun] = {}
         self.asked: Counter[str] = Counter()  # kind of query -> how many times
+        self.on_launch: Callable[[str], None] = lambda _run_id: None
 
     def add(self, run: FakeRun) -> FakeRun:
         self.runs[run.run_id] = run
@@ -62,6 +63,24 @@ class FakeDagster:
         payload = json.loads(request.content)
         query: str = payload["query"]
         variables: dict[str, Any] = payload.get("variables") or {}
+        if "repositoriesOrError" in query:
+            job = {
+                "name": "wf",
+                "isJob": True,
+                "tags": [],
+                "partitionKeysOrError": {"__typename": "PartitionKeys"},
+            }
+            repo = {"name": "r", "location": {"name": "l"}, "jobs": [job], "schedules": [], "sensors": []}
+            connection = {"__typename": "RepositoryConnection", "nodes": [repo]}
+            return httpx.Response(200, json={"data": {"repositoriesOrError": connection}})
+        if "launchRun" in query:
+            tags = {t["key"]: t["value"] for t in variables["p"]["executionMetadata"]["tags"]}
+            run = self.add(
+                FakeRun(f"launched{len(self.runs)}", status="QUEUED", workflow=tags["floe/workflow"])
+            )
+            self.on_launch(run.run_id)
+            launched = {"__typename": "LaunchRunSuccess", "run": {"runId": run.run_id, "status": "QUEUED"}}
+            return httpx.Response(200, json={"data": {"launchRun": launched}})
         if "runOrError(" in query:
             self.asked["run"] += 1
             run = self.runs.get(variables["id"])
@@ -246,3 +265,23 @@ def test_history_adopts_the_unknown_runs_of_a_workflow_in_one_batch(
     response = client.get("/api/v1/workflows/history?dataset_name=wf&limit=50", headers=viewer(client))
     assert {r["run_id"] for r in response.json()} == {f"w{i:02}" for i in range(30)}
     assert dagster.asked == Counter({"job_runs": 1, "runs_by_id": 1})
+
+
+def test_a_run_the_sync_adopts_while_the_api_launches_it_keeps_the_api_record(
+    client: TestClient, dagster: FakeDagster
+) -> None:
+    with service(client).registry.session() as session:
+        session.add(Workflow(name="wf", source_type="MANUAL", owner="o@x", job_name="wf"))
+    adopted: list[int] = []
+    dagster.on_launch = lambda _run_id: adopted.append(
+        service(client).sync_runs()
+    )  # between launch and record
+    dev = {"Authorization": f"Bearer {service(client).registry.create_token('dev@example.com', 'developer')}"}
+    response = client.post("/api/v1/workflows/wf/run", headers=dev, json={"params": {"region": "eu"}})
+    assert response.status_code == 202 and adopted == [1]
+    body = client.get(STATUS.format(response.json()["run_id"]), headers=dev).json()
+    assert (body["status"], body["triggered_by"], body["params"]) == (
+        "PENDING",
+        "dev@example.com",
+        {"region": "eu"},
+    )

@@ -413,6 +413,20 @@ class WorkflowService:
         except OrchestratorError as exc:
             raise errors.ApiError(400, "WORKFLOW_RUN_REJECTED", f"Dagster refused the run: {exc}") from None
 
+    def _store_launched(self, run: Run, audit: tuple[str, str, str, str] | None = None) -> None:
+        """Record a run the API has just launched. The run sync may have adopted it in between (it is tagged
+        floe/workflow): the API's own record (who, params, version) replaces the adopted one."""
+        for attempt in (1, 2):
+            try:
+                with self.registry.session() as session:
+                    session.merge(run)
+                    if audit is not None:
+                        self.registry.audit(session, *audit)
+                return
+            except IntegrityError:  # adopted between merge's read and its insert: merged over it now
+                if attempt == 2:
+                    raise
+
     def run(self, name: str, body: RunRequest, who: Identity) -> RunResponse:
         with self.registry.session() as session:
             workflow = self._workflow(session, name)
@@ -432,21 +446,20 @@ class WorkflowService:
         date_param = body.params.get("date")
         run_id = self._launch(job, who.subject, body.params, {}, str(date_param) if date_param else None)
         now = datetime.now(UTC)
-        with self.registry.session() as session:
-            session.add(
-                Run(
-                    run_id=run_id,
-                    workflow_name=name,
-                    status=RunStatus.PENDING.value,
-                    triggered_by=who.subject,
-                    run_type="manual",
-                    params=dict(body.params),
-                    version=version,
-                    started_at=now,
-                    logs_url=self.dagster.logs_url(run_id),
-                )
-            )
-            self.registry.audit(session, who.subject, "run", name, run_id)
+        self._store_launched(
+            Run(
+                run_id=run_id,
+                workflow_name=name,
+                status=RunStatus.PENDING.value,
+                triggered_by=who.subject,
+                run_type="manual",
+                params=dict(body.params),
+                version=version,
+                started_at=now,
+                logs_url=self.dagster.logs_url(run_id),
+            ),
+            audit=(who.subject, "run", name, run_id),
+        )
         return RunResponse(
             run_id=run_id,
             dataset_name=name,
@@ -501,21 +514,20 @@ class WorkflowService:
                 params: Params = {**body.params, "date": day.isoformat()}
                 run_id = self._launch(job, who.subject, params, extra, day.isoformat())
                 run_ids.append(run_id)
-                with self.registry.session() as session:
-                    session.add(
-                        Run(
-                            run_id=run_id,
-                            workflow_name=name,
-                            status=RunStatus.PENDING.value,
-                            triggered_by=who.subject,
-                            run_type="backfill",
-                            params=dict(params),
-                            version=version,
-                            backfill_id=backfill_id,
-                            started_at=datetime.now(UTC),
-                            logs_url=self.dagster.logs_url(run_id),
-                        )
+                self._store_launched(
+                    Run(
+                        run_id=run_id,
+                        workflow_name=name,
+                        status=RunStatus.PENDING.value,
+                        triggered_by=who.subject,
+                        run_type="backfill",
+                        params=dict(params),
+                        version=version,
+                        backfill_id=backfill_id,
+                        started_at=datetime.now(UTC),
+                        logs_url=self.dagster.logs_url(run_id),
                     )
+                )
             with self.registry.session() as session:
                 self.registry.audit(session, who.subject, "backfill", name, backfill_id)
         return BackfillResponse(
