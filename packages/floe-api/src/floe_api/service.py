@@ -323,7 +323,7 @@ class WorkflowService:
             self._record(session, info, workflow=name)
         session.flush()
 
-    def sync_runs(self, page: int = 500, batch: int = 100, max_runs: int = 10_000) -> int:
+    def sync_runs(self, page: int = 500, batch: int = 25, max_runs: int = 10_000) -> int:
         """Adopt the workflow runs (tagged floe/workflow) Dagster has and the registry does not, newest
         first: a page of ids and tags at a time, the unknown ones fetched `batch` per query; stops at a page
         whose workflow runs are all known. The number adopted. (Run in the background by RunSync, so that the
