@@ -17,9 +17,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from floe_api.app import create_app
+from floe_api.orchestrator import OrchestratorUnavailable
 from floe_api.registry import Run, Workflow
 from floe_api.service import WorkflowService
 from floe_api.settings import Settings
+from sqlalchemy import func, select
 
 STATUS = "/api/v1/workflows/runs/{}"
 
@@ -54,6 +56,7 @@ class FakeDagster:
         self.runs: dict[str, FakeRun] = {}
         self.asked: Counter[str] = Counter()  # kind of query -> how many times
         self.on_launch: Callable[[str], None] = lambda _run_id: None
+        self.down_at: int | None = None  # the n-th batch query (1-based) answers 503
 
     def add(self, run: FakeRun) -> FakeRun:
         self.runs[run.run_id] = run
@@ -92,6 +95,8 @@ class FakeDagster:
             return httpx.Response(200, json={"data": {"runOrError": found}})
         if "runIds" in query:
             self.asked["runs_by_id"] += 1
+            if self.asked["runs_by_id"] == self.down_at:
+                return httpx.Response(503, text="down")
             wanted = [r for r in self.runs.values() if r.run_id in variables["ids"]]
             results = [r.graphql(plan=False) for r in wanted]
         elif "cursor" in query:
@@ -285,3 +290,16 @@ def test_a_run_the_sync_adopts_while_the_api_launches_it_keeps_the_api_record(
         "dev@example.com",
         {"region": "eu"},
     )
+
+
+def test_a_sync_pass_cut_short_by_dagster_goes_on_to_the_older_runs_next_time(
+    client: TestClient, dagster: FakeDagster
+) -> None:
+    for i in range(300):
+        dagster.add(FakeRun(f"w{i:03}", status="SUCCESS", steps={"a": "SUCCESS"}))
+    dagster.down_at = 3  # the newest page's two batches go through, the next page's first fails
+    with pytest.raises(OrchestratorUnavailable):
+        service(client).sync_runs(page=100, batch=50)
+    assert service(client).sync_runs(page=100, batch=50) == 200  # the newest 100 were known: not a stop
+    with service(client).registry.session() as session:
+        assert session.scalar(select(func.count()).select_from(Run)) == 300

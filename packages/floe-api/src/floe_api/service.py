@@ -96,6 +96,7 @@ class WorkflowService:
         self.dagster = dagster
         self.store = store
         self.reload_timeout = reload_timeout
+        self._synced_once = False  # sync_runs has gone through every page of Dagster's runs once
 
     # -- Dagster helpers ----------------------------------------------------------------------------------
     def _jobs(self) -> dict[str, Job]:
@@ -326,8 +327,10 @@ class WorkflowService:
     def sync_runs(self, page: int = 500, batch: int = 25, max_runs: int = 10_000) -> int:
         """Adopt the workflow runs (tagged floe/workflow) Dagster has and the registry does not, newest
         first: a page of ids and tags at a time, the unknown ones fetched `batch` per query; stops at a page
-        whose workflow runs are all known. The number adopted. (Run in the background by RunSync, so that the
-        first status of a run launched outside the API is answered from the registry.)"""
+        whose workflow runs are all known, once a pass has gone through every page (a pass cut short by
+        Dagster goes on to the older pages next time). The number adopted. (Run in the background by RunSync,
+        so that the first status of a run launched outside the API is answered from the registry.)"""
+        stop_at_known = self._synced_once
         adopted = 0
         cursor: str | None = None
         seen = 0
@@ -352,9 +355,10 @@ class WorkflowService:
                     adopted += len(added)
                 except IntegrityError:
                     continue  # a status call adopted one of them between the check and the commit: next pass
-            if (ids and not unknown) or len(runs) < page:
+            if (stop_at_known and ids and not unknown) or len(runs) < page:
                 break
             cursor = runs[-1][0]
+        self._synced_once = True
         return adopted
 
     def history(
