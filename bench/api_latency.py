@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,7 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit(f"{url} did not answer:\n{log.read_text()[-3000:]}")
 
 
-def bench_api(work: Path, n_runs: int, calls: int, launches: int) -> dict[str, object]:
+def bench_api(work: Path, n_runs: int, calls: int, launches: int, cold: int = 100) -> dict[str, object]:
     import uvicorn
     from floe_api.app import create_app
     from floe_api.settings import Settings
@@ -119,6 +120,7 @@ def bench_api(work: Path, n_runs: int, calls: int, launches: int) -> dict[str, o
             dagster_url=f"http://127.0.0.1:{port}",
             store=root / ".floe" / "workflows",
             dagster_timeout=30,
+            run_sync_interval=0,  # the bench runs the sync itself, between the cold and the steady samples
         )
         app = create_app(settings)
         api_port = _free_port()
@@ -139,14 +141,7 @@ def bench_api(work: Path, n_runs: int, calls: int, launches: int) -> dict[str, o
             response = client.request(method, path, **kwargs)
             return (time.perf_counter() - started) * 1000, response
 
-        # the first status of a run the API did not launch adopts it from Dagster (one GraphQL query); later
-        # ones answer a finished run from the registry: both are in the sample, in the proportion a user meets
-        rng = random.Random(7)
-        status_ms = []
-        for _ in range(calls):
-            ms, response = timed("GET", f"{API}/runs/{rng.choice(run_ids)}")
-            response.raise_for_status()
-            status_ms.append(ms)
+        cold_ms, adopted, sync_s, status_ms = _status_samples(timed, app, run_ids, calls, cold)
         list_ms = []
         for _ in range(calls // 5):
             ms, response = timed("GET", API)
@@ -170,21 +165,65 @@ def bench_api(work: Path, n_runs: int, calls: int, launches: int) -> dict[str, o
     p99_status = _percentile(status_ms, 0.99)
     return {
         "name": f"api_latency_{n_runs}_runs",
-        "target": "status p99 < 100 ms with 1000 runs in the instance; list p50/p99 and run -> STARTED shown",
+        "target": "status p99 < 100 ms with 1000 runs in the instance (steady); cold, list, run -> STARTED shown",
         "summary": (
-            f"status p50 {statistics.median(status_ms):.1f} ms, p99 {p99_status:.1f} ms ({len(status_ms)} calls);"
+            f"status p50 {statistics.median(status_ms):.1f} ms, p99 {p99_status:.1f} ms, max {max(status_ms):.1f} ms"
+            f" ({len(status_ms)} calls, {sum(ms >= 100 for ms in status_ms)} of them >= 100 ms);"
+            f" cold first status (adopts the run: 1 query) p50 {statistics.median(cold_ms):.1f} ms,"
+            f" p99 {_percentile(cold_ms, 0.99):.1f} ms ({len(cold_ms)} runs);"
+            f" sync adopted {adopted} runs in {sync_s:.1f} s;"
             f" list p50 {statistics.median(list_ms):.1f} ms, p99 {_percentile(list_ms, 0.99):.1f} ms;"
             f" run -> STARTED median {statistics.median(to_started):.2f} s, max {max(to_started):.2f} s"
             f" ({len(to_started)} runs)"
         ),
         "status_p50_ms": round(statistics.median(status_ms), 2),
         "status_p99_ms": round(p99_status, 2),
+        "status_max_ms": round(max(status_ms), 2),
+        "status_calls_over_100ms": sum(ms >= 100 for ms in status_ms),
+        "cold_status_p50_ms": round(statistics.median(cold_ms), 2),
+        "cold_status_p99_ms": round(_percentile(cold_ms, 0.99), 2),
+        "sync_adopted": adopted,
+        "sync_s": round(sync_s, 2),
         "list_p50_ms": round(statistics.median(list_ms), 2),
         "list_p99_ms": round(_percentile(list_ms, 0.99), 2),
         "run_to_started_median_s": round(statistics.median(to_started), 2),
         "run_to_started_max_s": round(max(to_started), 2),
         "met": p99_status < 100,
     }
+
+
+def _status_samples(
+    timed: Callable[..., tuple[float, httpx.Response]], app: Any, run_ids: list[str], calls: int, cold: int
+) -> tuple[list[float], int, float, list[float]]:
+    """Cold first statuses, the run sync's adoption of the rest (timed), then the steady sample."""
+    from floe_api.orchestrator import OrchestratorUnavailable
+
+    # The runs were written into Dagster, not launched through the API: the registry knows none of them.
+    # cold: the first status of such a run adopts it itself (one GraphQL query: Dagster's per-request cost)
+    rng = random.Random(7)
+    cold_ms = []
+    for run_id in rng.sample(run_ids, min(cold, len(run_ids))):
+        ms, response = timed("GET", f"{API}/runs/{run_id}")
+        response.raise_for_status()
+        cold_ms.append(ms)
+    # the API's run sync (floe_api.sync, every 15 s in `floe api serve`) adopts the rest in batches
+    started = time.perf_counter()
+    adopted = 0
+    for _ in range(5):  # a batch query may time out on a loaded machine: the next pass skips what is adopted
+        try:
+            adopted += app.state.service.sync_runs()
+            break
+        except OrchestratorUnavailable as exc:
+            print(f"   run sync: {exc}; again", flush=True)
+    sync_s = time.perf_counter() - started
+    # steady: status of any of the 1000 runs, as a user meets it once the sync has seen them (a finished
+    # run from the registry; an unfinished one is always asked of Dagster)
+    status_ms = []
+    for _ in range(calls):
+        ms, response = timed("GET", f"{API}/runs/{rng.choice(run_ids)}")
+        response.raise_for_status()
+        status_ms.append(ms)
+    return cold_ms, adopted, sync_s, status_ms
 
 
 def _project(root: Path, n_runs: int, env: dict[str, str]) -> tuple[Path, list[str]]:

@@ -22,7 +22,11 @@ GOOD = (
 def client(db_url: str, tmp_path: Path) -> Iterator[TestClient]:
     # port 9 (discard): nothing listens, connections are refused at once
     settings = Settings(
-        database_url=db_url, dagster_url="http://127.0.0.1:9", store=tmp_path / "store", dagster_timeout=1
+        database_url=db_url,
+        dagster_url="http://127.0.0.1:9",
+        store=tmp_path / "store",
+        dagster_timeout=1,
+        run_sync_interval=0,
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client

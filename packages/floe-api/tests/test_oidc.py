@@ -56,6 +56,7 @@ def client(db_url: str, tmp_path: Path, jwks_url: str) -> Iterator[TestClient]:
         dagster_url="http://127.0.0.1:9",
         store=tmp_path / "store",
         dagster_timeout=1,
+        run_sync_interval=0,
         oidc=OidcSettings(issuer=ISSUER, audience=AUDIENCE, jwks_url=jwks_url),
     )
     with TestClient(create_app(settings)) as test_client:

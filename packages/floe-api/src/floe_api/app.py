@@ -40,6 +40,7 @@ from floe_api.schemas import (
 )
 from floe_api.service import WorkflowService
 from floe_api.settings import Settings
+from floe_api.sync import RunSync
 
 ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorBody, "description": text}
@@ -84,7 +85,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sync = RunSync(service, settings.run_sync_interval) if settings.run_sync_interval > 0 else None
+        if sync is not None:
+            sync.start()
         yield
+        if sync is not None:
+            sync.stop()
         dagster.close()
         registry.dispose()
 

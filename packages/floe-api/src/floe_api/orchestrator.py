@@ -105,6 +105,24 @@ query($id: ID!) {
 # snapshot: the most expensive part of the query)
 _FINISHED_RUN = _RUN.replace(" executionPlan { steps { key } }", "")
 
+# many runs by id in one request (no execution plan: a batch adopts runs, the progress of an unfinished one is
+# asked again with its plan when its status is)
+_RUNS = """
+query($ids: [String!], $n: Int) {
+  runsOrError(filter: {runIds: $ids}, limit: $n) {
+    __typename
+    ... on Runs { results { runId jobName status startTime endTime tags { key value }
+                            stepStats { stepKey status startTime } } }
+    ... on Error { message }
+  }
+}"""
+
+# the newest runs, `n` at a time from `cursor` (a run id, exclusive): ids and tags only (cheap: no run record
+# nor event log read per run)
+_RUN_PAGE = """
+query($n: Int!, $cursor: String) { runsOrError(limit: $n, cursor: $cursor) {
+  __typename ... on Runs { results { runId tags { key value } } } ... on Error { message } } }"""
+
 _LAUNCH = """
 mutation($p: ExecutionParams!) {
   launchRun(executionParams: $p) {
@@ -152,6 +170,29 @@ query { workspaceOrError { __typename ... on Workspace { locationEntries { name 
 
 def _ts(value: float | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if value else None
+
+
+def _run_info(run: dict[str, Any]) -> RunInfo:
+    steps = run["stepStats"] or []
+    planned = [s["key"] for s in ((run.get("executionPlan") or {}).get("steps") or [])]
+    current = next((s["stepKey"] for s in steps if s["status"] == "IN_PROGRESS"), None)
+    progress = Progress(
+        total_tasks=max(len(planned), len(steps)),
+        completed_tasks=sum(s["status"] in ("SUCCESS", "SKIPPED") for s in steps),
+        failed_tasks=sum(s["status"] == "FAILURE" for s in steps),
+        current_task=current,
+    )
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    return RunInfo(
+        run_id=run["runId"],
+        job_name=run["jobName"],
+        status=map_status(run["status"], tags),
+        dagster_status=run["status"],
+        tags=tags,
+        started_at=_ts(run["startTime"]),
+        ended_at=_ts(run["endTime"]),
+        progress=progress,
+    )
 
 
 class Dagster:
@@ -269,27 +310,24 @@ class Dagster:
         result = self.query(_FINISHED_RUN if finished else _RUN, {"id": run_id})["runOrError"]
         if result["__typename"] == "RunNotFoundError":
             return None
-        run = self._ok(result, "Run")
-        steps = run["stepStats"] or []
-        planned = [s["key"] for s in ((run.get("executionPlan") or {}).get("steps") or [])]
-        current = next((s["stepKey"] for s in steps if s["status"] == "IN_PROGRESS"), None)
-        progress = Progress(
-            total_tasks=max(len(planned), len(steps)),
-            completed_tasks=sum(s["status"] in ("SUCCESS", "SKIPPED") for s in steps),
-            failed_tasks=sum(s["status"] == "FAILURE" for s in steps),
-            current_task=current,
-        )
-        tags = {t["key"]: t["value"] for t in run["tags"]}
-        return RunInfo(
-            run_id=run["runId"],
-            job_name=run["jobName"],
-            status=map_status(run["status"], tags),
-            dagster_status=run["status"],
-            tags=tags,
-            started_at=_ts(run["startTime"]),
-            ended_at=_ts(run["endTime"]),
-            progress=progress,
-        )
+        return _run_info(self._ok(result, "Run"))
+
+    def runs(self, run_ids: list[str]) -> dict[str, RunInfo]:
+        """Many runs in one request, by id (the ones Dagster has); an unfinished run's progress counts the
+        steps that have started only (no execution plan)."""
+        if not run_ids:
+            return {}
+        result = self.query(_RUNS, {"ids": run_ids, "n": len(run_ids)})["runsOrError"]
+        infos = [_run_info(r) for r in self._ok(result, "Runs")["results"]]
+        return {info.run_id: info for info in infos}
+
+    def run_page(self, limit: int, cursor: str | None = None) -> list[tuple[str, dict[str, str]]]:
+        """The newest runs (older than the run `cursor` when given): (run id, tags) of each, newest first."""
+        result = self.query(_RUN_PAGE, {"n": limit, "cursor": cursor})["runsOrError"]
+        return [
+            (r["runId"], {t["key"]: t["value"] for t in r["tags"]})
+            for r in self._ok(result, "Runs")["results"]
+        ]
 
     def job_run_ids(self, job_name: str, limit: int) -> list[str]:
         """The newest `limit` runs of a job, however they were launched (schedule, sensor, UI, API)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -62,7 +61,6 @@ from floe_api.schemas import (
 from floe_api.status import APPROVAL_STATUS, APPROVAL_TAG, FINISHED, SETTLE_SECONDS, RunStatus
 
 PARAMS_TAG = "floe/params"
-_FINISHED_PROGRESS_KEPT = 10_000
 DECISION_JOB = "floe_approval_decision"  # floe_dagster.triggers.approval (tests/triggers checks the name)
 DECISION_OF_TAG = "floe/approval_decision_run"
 DECISION_WAIT_SECONDS = 120.0
@@ -97,6 +95,15 @@ def validate_cron(cron: str) -> None:
         raise errors.ApiError(400, "INVALID_CRON_EXPRESSION", f"{exc} (got {cron!r})") from None
 
 
+def _update(run: Run, info: RunInfo) -> None:
+    """The registry's copy of a run, from what Dagster says now; a finished run's progress is kept."""
+    run.status = info.status.value
+    run.started_at = info.started_at or run.started_at
+    run.ended_at = info.ended_at
+    if info.status in FINISHED:
+        run.final_progress = info.progress.model_dump()
+
+
 class WorkflowService:
     def __init__(
         self, registry: Registry, dagster: Dagster, store: str | Path, *, reload_timeout: float = 120.0
@@ -104,8 +111,8 @@ class WorkflowService:
         self.registry = registry
         self.dagster = dagster
         self.store = store
-        self._finished_progress: OrderedDict[str, Progress] = OrderedDict()
         self.reload_timeout = reload_timeout
+        self._synced_once = False  # sync_runs has gone through every page of Dagster's runs once
 
     # -- Dagster helpers ----------------------------------------------------------------------------------
     def _jobs(self) -> dict[str, Job]:
@@ -227,27 +234,39 @@ class WorkflowService:
             return items
 
     def _refresh(self, session: Session, run: Run) -> Progress | None:
-        """Bring a run's status up to date from Dagster; its progress (None when Dagster is down)."""
+        """Bring an unfinished run's status up to date from Dagster (the full query: its progress counts
+        the steps of its execution plan); its progress, None when Dagster is down."""
         try:
             info = self.dagster.run(run.run_id)
         except (OrchestratorUnavailable, OrchestratorError):
             return None
         if info is None:
             return None
-        run.status = info.status.value
-        run.started_at = info.started_at or run.started_at
-        run.ended_at = info.ended_at
+        _update(run, info)
         session.flush()
         return Progress(**info.progress.model_dump())
 
     def status(self, run_id: str) -> RunStatusResponse:
+        try:
+            return self._status(run_id)
+        except IntegrityError:  # the run sync adopted the same run at the same moment: it is known now
+            return self._status(run_id)
+
+    def _status(self, run_id: str) -> RunStatusResponse:
+        """A finished run (its Dagster status final: it never changes) is answered from the registry alone;
+        an unfinished one is always asked of Dagster, never served from what the registry last saw."""
         with self.registry.session() as session:
             run = session.get(Run, run_id)
             if run is None:
                 run = self._adopt(session, run_id)
-            progress = self._refresh(session, run) if not _final(run) else None
-            if progress is None and RunStatus(run.status) in FINISHED:
-                progress = self._final_progress(run_id)
+            if not _final(run):  # unfinished, or ended so recently that the approval gate may hold it
+                progress = self._refresh(session, run)
+                if progress is None and run.final_progress is not None:
+                    progress = Progress.model_validate(run.final_progress)
+            elif run.final_progress is not None:
+                progress = Progress.model_validate(run.final_progress)
+            else:
+                progress = self._final_progress(session, run)
             return RunStatusResponse(
                 run_id=run.run_id,
                 dataset_name=run.workflow_name,
@@ -260,47 +279,43 @@ class WorkflowService:
                 progress=progress,
             )
 
-    def _final_progress(self, run_id: str) -> Progress | None:
-        """A finished run's progress never changes: asked of Dagster once, then kept (bounded, per process)."""
-        known = self._finished_progress.get(run_id)
-        if known is not None:
-            self._finished_progress.move_to_end(run_id)
-            return known
+    def _final_progress(self, session: Session, run: Run) -> Progress | None:
+        """A finished run's progress the registry lacks (it was finished before this column, or Dagster was
+        down when it finished): asked of Dagster once, without the execution plan, then kept."""
         try:
-            info = self.dagster.run(run_id, finished=True)
+            info = self.dagster.run(run.run_id, finished=True)
         except (OrchestratorUnavailable, OrchestratorError):
             return None
         if info is None:
             return None
-        self._remember_progress(run_id, Progress(**info.progress.model_dump()))
-        return self._finished_progress[run_id]
-
-    def _remember_progress(self, run_id: str, progress: Progress) -> None:
-        self._finished_progress[run_id] = progress
-        while len(self._finished_progress) > _FINISHED_PROGRESS_KEPT:
-            self._finished_progress.popitem(last=False)
+        run.final_progress = info.progress.model_dump()
+        session.flush()
+        return Progress(**info.progress.model_dump())
 
     def _adopt(self, session: Session, run_id: str, workflow: str | None = None) -> Run:
         """A run the API did not launch (a schedule's, a sensor's, the UI's): recorded when it is a
-        workflow's (tagged floe/workflow, or a run of the job `workflow`)."""
+        workflow's (tagged floe/workflow, or a run of the job `workflow`). One query, without the execution
+        plan (a finished run's steps are all in its step stats; an unfinished one's status asks again)."""
         try:
-            info = self.dagster.run(run_id)
+            info = self.dagster.run(run_id, finished=True)
         except OrchestratorUnavailable as exc:
             raise errors.unavailable(str(exc)) from None
         except OrchestratorError:
             info = None  # e.g. a run id Dagster cannot parse
-        name = (
-            None
-            if info is None
-            else info.tags.get(WORKFLOW_TAG) or (workflow if info.job_name == workflow else None)
-        )
-        if info is None or name is None:
+        run = None if info is None else self._record(session, info, workflow)
+        if run is None:
             raise errors.run_not_found(run_id)
+        session.flush()
+        return run
+
+    def _record(self, session: Session, info: RunInfo, workflow: str | None = None) -> Run | None:
+        """Add a Dagster run to the registry when it is a workflow's; a finished run's progress is kept."""
+        name = info.tags.get(WORKFLOW_TAG) or (workflow if info.job_name == workflow else None)
+        if name is None:
+            return None
         tags = info.tags
-        if info.status in FINISHED:
-            self._remember_progress(run_id, Progress(**info.progress.model_dump()))
         run = Run(
-            run_id=run_id,
+            run_id=info.run_id,
             workflow_name=name,
             status=info.status.value,
             triggered_by=tags.get(TRIGGERED_BY_TAG)
@@ -318,24 +333,62 @@ class WorkflowService:
             params={},
             started_at=info.started_at,
             ended_at=info.ended_at,
-            logs_url=self.dagster.logs_url(run_id),
+            logs_url=self.dagster.logs_url(info.run_id),
+            final_progress=info.progress.model_dump() if info.status in FINISHED else None,
         )
         session.add(run)
-        session.flush()
         return run
 
     def _adopt_job_runs(self, session: Session, name: str, limit: int) -> None:
         """Record the workflow's runs that did not go through the API (schedules, sensors, the UI), so that
-        history shows every run; with Dagster down, history answers from the registry alone."""
+        history shows every run: their ids, then the unknown ones in one batch query; with Dagster down,
+        history answers from the registry alone."""
         try:
             run_ids = self.dagster.job_run_ids(name, limit)
+            known = set(session.scalars(select(Run.run_id).where(Run.run_id.in_(run_ids))))
+            infos = self.dagster.runs([r for r in run_ids if r not in known])
         except (OrchestratorUnavailable, OrchestratorError):
             return
-        known = set(session.scalars(select(Run.run_id).where(Run.run_id.in_(run_ids))))
-        for run_id in run_ids:
-            if run_id not in known:
-                with contextlib.suppress(errors.ApiError):
-                    self._adopt(session, run_id, workflow=name)
+        for info in infos.values():
+            self._record(session, info, workflow=name)
+        session.flush()
+
+    def sync_runs(self, page: int = 500, batch: int = 25, max_runs: int = 10_000) -> int:
+        """Adopt the workflow runs (tagged floe/workflow) Dagster has and the registry does not, newest
+        first: a page of ids and tags at a time, the unknown ones fetched `batch` per query; stops at a page
+        whose workflow runs are all known, once a pass has gone through every page (a pass cut short by
+        Dagster goes on to the older pages next time). The number adopted. (Run in the background by RunSync,
+        so that the first status of a run launched outside the API is answered from the registry.)"""
+        stop_at_known = self._synced_once
+        adopted = 0
+        cursor: str | None = None
+        seen = 0
+        while seen < max_runs:
+            runs = self.dagster.run_page(page, cursor)
+            if not runs:
+                break
+            seen += len(runs)
+            ids = [run_id for run_id, tags in runs if WORKFLOW_TAG in tags]
+            with self.registry.session() as session:
+                known = set(session.scalars(select(Run.run_id).where(Run.run_id.in_(ids))))
+            unknown = [run_id for run_id in ids if run_id not in known]
+            for start in range(0, len(unknown), batch):
+                infos = self.dagster.runs(unknown[start : start + batch])
+                try:
+                    with self.registry.session() as session:
+                        # adopted meanwhile by a status call: skipped
+                        there = set(session.scalars(select(Run.run_id).where(Run.run_id.in_(list(infos)))))
+                        added = [
+                            i for i in infos.values() if i.run_id not in there and self._record(session, i)
+                        ]
+                    adopted += len(added)
+                except IntegrityError:
+                    continue  # a status call adopted one of them between the check and the commit: next pass
+            if (stop_at_known and ids and not unknown) or len(runs) < page:
+                break
+            cursor = runs[-1][0]
+        self._synced_once = True
+        return adopted
 
     def history(
         self, dataset_name: str | None, start_date: date | None, end_date: date | None, limit: int
@@ -393,6 +446,20 @@ class WorkflowService:
         except OrchestratorError as exc:
             raise errors.ApiError(400, "WORKFLOW_RUN_REJECTED", f"Dagster refused the run: {exc}") from None
 
+    def _store_launched(self, run: Run, audit: tuple[str, str, str, str] | None = None) -> None:
+        """Record a run the API has just launched. The run sync may have adopted it in between (it is tagged
+        floe/workflow): the API's own record (who, params, version) replaces the adopted one."""
+        for attempt in (1, 2):
+            try:
+                with self.registry.session() as session:
+                    session.merge(run)
+                    if audit is not None:
+                        self.registry.audit(session, *audit)
+                return
+            except IntegrityError:  # adopted between merge's read and its insert: merged over it now
+                if attempt == 2:
+                    raise
+
     def run(self, name: str, body: RunRequest, who: Identity) -> RunResponse:
         with self.registry.session() as session:
             workflow = self._workflow(session, name)
@@ -412,21 +479,20 @@ class WorkflowService:
         date_param = body.params.get("date")
         run_id = self._launch(job, who.subject, body.params, {}, str(date_param) if date_param else None)
         now = datetime.now(UTC)
-        with self.registry.session() as session:
-            session.add(
-                Run(
-                    run_id=run_id,
-                    workflow_name=name,
-                    status=RunStatus.PENDING.value,
-                    triggered_by=who.subject,
-                    run_type="manual",
-                    params=dict(body.params),
-                    version=version,
-                    started_at=now,
-                    logs_url=self.dagster.logs_url(run_id),
-                )
-            )
-            self.registry.audit(session, who.subject, "run", name, run_id)
+        self._store_launched(
+            Run(
+                run_id=run_id,
+                workflow_name=name,
+                status=RunStatus.PENDING.value,
+                triggered_by=who.subject,
+                run_type="manual",
+                params=dict(body.params),
+                version=version,
+                started_at=now,
+                logs_url=self.dagster.logs_url(run_id),
+            ),
+            audit=(who.subject, "run", name, run_id),
+        )
         return RunResponse(
             run_id=run_id,
             dataset_name=name,
@@ -481,21 +547,20 @@ class WorkflowService:
                 params: Params = {**body.params, "date": day.isoformat()}
                 run_id = self._launch(job, who.subject, params, extra, day.isoformat())
                 run_ids.append(run_id)
-                with self.registry.session() as session:
-                    session.add(
-                        Run(
-                            run_id=run_id,
-                            workflow_name=name,
-                            status=RunStatus.PENDING.value,
-                            triggered_by=who.subject,
-                            run_type="backfill",
-                            params=dict(params),
-                            version=version,
-                            backfill_id=backfill_id,
-                            started_at=datetime.now(UTC),
-                            logs_url=self.dagster.logs_url(run_id),
-                        )
+                self._store_launched(
+                    Run(
+                        run_id=run_id,
+                        workflow_name=name,
+                        status=RunStatus.PENDING.value,
+                        triggered_by=who.subject,
+                        run_type="backfill",
+                        params=dict(params),
+                        version=version,
+                        backfill_id=backfill_id,
+                        started_at=datetime.now(UTC),
+                        logs_url=self.dagster.logs_url(run_id),
                     )
+                )
             with self.registry.session() as session:
                 self.registry.audit(session, who.subject, "backfill", name, backfill_id)
         return BackfillResponse(

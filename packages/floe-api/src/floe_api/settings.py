@@ -21,6 +21,8 @@ class Settings(BaseModel):
     store: Path | str  # a folder, or an s3:// URL kept as text (floe_core.workflows.manual_store)
     dagster_timeout: float = 5.0
     reload_timeout: float = 120.0
+    # seconds between two adoptions of the runs launched outside the API (floe_api.sync); 0: none
+    run_sync_interval: float = 15.0
     oidc: OidcSettings | None = None  # JWTs from an identity provider, besides the API's own tokens
 
     @classmethod
@@ -33,6 +35,7 @@ class Settings(BaseModel):
             store=store_dir(root),
             dagster_timeout=float(os.environ.get("FLOE_DAGSTER_TIMEOUT", "5")),
             reload_timeout=float(os.environ.get("FLOE_API_RELOAD_TIMEOUT", "120")),
+            run_sync_interval=float(os.environ.get("FLOE_API_RUN_SYNC_INTERVAL", "15")),
             oidc=_oidc_from_env(),
         )
 

@@ -80,6 +80,8 @@ class Run(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     logs_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # set once the run is finished in Dagster (its progress never changes then); None while it runs
+    final_progress: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
 
 
 class AuditEntry(Base):
