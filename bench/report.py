@@ -52,9 +52,18 @@ def _summary(result: dict[str, object]) -> str:
     return f"| {result['name']} | {result['target']} | {got} | {met} |"
 
 
+def _machine_text(machine: dict[str, object]) -> str:
+    return (
+        f"{machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, {machine.get('mem_gib', '?')} GiB,"
+        f" Python {machine.get('python', '?')}, {machine.get('os', '?')}"
+    )
+
+
 def write_report(results_dir: Path, out: Path) -> None:
     results = [json.loads(p.read_text()) for p in sorted(results_dir.glob("*.json"))]
-    machine = results[0]["machine"] if results else {}
+    machines: dict[str, list[str]] = {}  # lanes are re-run one at a time, sometimes on another machine
+    for r in results:
+        machines.setdefault(_machine_text(r.get("machine", {})), []).append(str(r["name"]))
     quick = any(r.get("quick") for r in results)
     lines = [
         "# Benchmarks",
@@ -67,8 +76,11 @@ def write_report(results_dir: Path, out: Path) -> None:
             else []
         ),
         "",
-        f"Machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, {machine.get('mem_gib', '?')} GiB,"
-        f" Python {machine.get('python', '?')}, {machine.get('os', '?')}.",
+        *(
+            [f"Machine: {next(iter(machines))}."]
+            if len(machines) == 1
+            else [f"Machine: {text} — {', '.join(names)}." for text, names in machines.items()]
+        ),
         "",
         "| measurement | target | result | met |",
         "|---|---|---|---|",
