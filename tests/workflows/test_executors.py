@@ -91,3 +91,22 @@ def test_orchestration_executor_is_read_from_floe_yaml_and_workflows_executor_st
     orch = OrchestrationConfig.model_validate({"executor": K8S})
     assert orch.executor is not None and orch.executor.type == "k8s"
     assert WorkflowsConfig.model_validate({"executor": {"type": "celery"}}).executor.type == "celery"
+
+
+def test_definitions_executor_reaches_asset_jobs_without_their_own() -> None:
+    """What floe_dagster.definitions relies on for orchestration.executor: Dagster gives Definitions'
+    executor to every job (asset jobs included) that does not set one."""
+    from dagster import Definitions, asset, define_asset_job
+
+    @asset
+    def one() -> int:
+        return 1
+
+    executor = executor_definition(ExecutorConfig.model_validate(K8S))
+    defs = Definitions(
+        assets=[one],
+        jobs=[define_asset_job("batch"), _job_with(in_process_executor)],
+        executor=executor,
+    )
+    assert defs.resolve_job_def("batch").executor_def.name == "floe_k8s_executor"
+    assert defs.resolve_job_def("k8s_job").executor_def is in_process_executor  # its own wins
