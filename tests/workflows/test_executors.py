@@ -3,7 +3,7 @@ the celery one is run for real with workers in test_celery_executor.py."""
 
 from __future__ import annotations
 
-from dagster import in_process_executor
+from dagster import ExecutorDefinition, JobDefinition, in_process_executor
 from dagster_celery import celery_executor
 from floe_core.workflows import ExecutorConfig
 from floe_dagster.workflows.build import executor_definition
@@ -34,7 +34,7 @@ K8S = {
 }
 
 
-def _job_with(executor: object) -> object:
+def _job_with(executor: ExecutorDefinition | None) -> JobDefinition:
     from dagster import job, op
 
     @op
