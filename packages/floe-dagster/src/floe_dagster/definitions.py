@@ -27,6 +27,7 @@ from floe_dagster.resources import build_resources, check_resources, duckdb_path
 from floe_dagster.triggers import build_triggers
 from floe_dagster.user_code import load_asset_modules, reject_duplicates
 from floe_dagster.workflows import build_workflows, with_manual_workflows
+from floe_dagster.workflows.build import executor_definition
 
 
 class FloeDefinitions:
@@ -84,4 +85,6 @@ def build_definitions(artifacts: CompiledArtifacts) -> Definitions:
         schedules=[*orchestrated.schedules, *workflows.schedules],
         sensors=[*orchestrated.sensors, *observer.sensors(), *workflows.sensors, *triggers.sensors],
         resources=resources,
+        # orchestration.executor: every job without its own executor (dbt, Python, triggers, workflows)
+        executor=executor_definition(spec.orchestration.executor) if spec.orchestration.executor else None,
     )

@@ -24,11 +24,18 @@ The executor (where a workflow run's steps run, also per environment) is chosen 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from floe_core.spec.base import FloeModel
+from floe_core.spec.executor import (  # noqa: F401  (re-exported: workflows.executor is the same model)
+    CeleryExecutor,
+    ExecutorConfig,
+    ExecutorType,
+    K8sExecutor,
+    MultiprocessExecutor,
+)
 from floe_core.workflows.notifications import NotificationSettings
 from floe_core.workflows.workflow import WorkflowDocument
 
@@ -92,42 +99,6 @@ class RuntimeConfig(FloeModel):
             return self.docker
         assert self.kubernetes is not None  # validated
         return self.kubernetes
-
-
-class MultiprocessExecutor(FloeModel):
-    max_concurrent: int | None = Field(
-        default=None, ge=0, description="steps run at once in one run (default: the CPU count; 0 as well)"
-    )
-
-
-class CeleryExecutor(FloeModel):
-    """dagster-celery's celery_executor: each step is a Celery task, run by `dagster-celery worker` processes
-    (any machine that has the project and the Dagster instance) that take it from the broker."""
-
-    broker: str = Field(
-        default="redis://127.0.0.1:6379/0", description="Celery broker URL (e.g. redis://host:6379/0)"
-    )
-    backend: str = Field(
-        default="redis://127.0.0.1:6379/1", description="Celery result backend URL (e.g. redis://host:6379/1)"
-    )
-    include: list[str] = Field(
-        default_factory=list, description="modules the workers import (their tasks), as dagster-celery's own"
-    )
-    config_source: dict[str, Any] = Field(
-        default_factory=dict, description="further Celery settings, e.g. {worker_prefetch_multiplier: 1}"
-    )
-
-
-ExecutorType = Literal["in_process", "multiprocess", "celery"]
-
-
-class ExecutorConfig(FloeModel):
-    """Where a workflow run's steps run: one process (in_process), a process per step on the run's machine
-    (multiprocess, Dagster's default) or Celery workers taking steps from a broker (celery)."""
-
-    type: ExecutorType = Field(default="multiprocess", description="in_process | multiprocess | celery")
-    multiprocess: MultiprocessExecutor = Field(default_factory=MultiprocessExecutor)
-    celery: CeleryExecutor = Field(default_factory=CeleryExecutor)
 
 
 class WorkflowsConfig(FloeModel):

@@ -166,7 +166,7 @@ def workflow_job(
 
 
 def executor_definition(config: ExecutorConfig) -> ExecutorDefinition | None:
-    """floe.yaml's `workflows.executor` as a Dagster executor (settings fixed: a run cannot override them);
+    """floe.yaml's `orchestration.executor` / `workflows.executor` as a Dagster executor (settings fixed: a run cannot override them);
     None for the plain default, multiprocess: Dagster's own default executor, whose run config may still
     pick `in_process` for one run (`execution: {config: {in_process: {}}}`)."""
     if config.type == "in_process":
@@ -176,7 +176,7 @@ def executor_definition(config: ExecutorConfig) -> ExecutorDefinition | None:
             from dagster_celery import celery_executor
         except ImportError:
             raise FloeError(
-                "workflows.executor.type celery needs dagster-celery: pip install 'floe-data-dagster[celery]'"
+                "executor.type celery needs dagster-celery: pip install 'floe-data-dagster[celery]'"
             ) from None
         settings = config.celery
         return celery_executor.configured(
@@ -188,11 +188,39 @@ def executor_definition(config: ExecutorConfig) -> ExecutorDefinition | None:
             },
             name="floe_celery_executor",
         )
+    if config.type == "k8s":
+        return k8s_executor_definition(config)
     if config.multiprocess.max_concurrent is None:
         return None
     return multiprocess_executor.configured(
         {"max_concurrent": config.multiprocess.max_concurrent}, name="floe_multiprocess_executor"
     )
+
+
+def k8s_executor_config(config: ExecutorConfig) -> dict[str, Any]:
+    """floe.yaml's `executor.k8s` as dagster-k8s's k8s_job_executor config (unset fields left out)."""
+    k8s = config.k8s
+    rendered: dict[str, Any] = {}
+    for key in ("job_namespace", "job_image", "image_pull_policy", "service_account_name", "max_concurrent"):
+        value = getattr(k8s, key)
+        if value is not None:
+            rendered[key] = value
+    if k8s.env_vars:
+        rendered["env_vars"] = list(k8s.env_vars)
+    if k8s.resources:
+        rendered["resources"] = {part: dict(values) for part, values in k8s.resources.items()}
+    if k8s.step_k8s_config:
+        rendered["step_k8s_config"] = dict(k8s.step_k8s_config)
+    return rendered
+
+
+def k8s_executor_definition(config: ExecutorConfig) -> ExecutorDefinition:
+    """dagster-k8s's k8s_job_executor with floe.yaml's settings (a run may still add its own)."""
+    from dagster_k8s import k8s_job_executor
+
+    rendered = k8s_executor_config(config)
+    # configured(): settings fixed like celery's; Dagster validates them against the executor's schema
+    return k8s_job_executor.configured(rendered, name="floe_k8s_executor") if rendered else k8s_job_executor
 
 
 def plan_for(context: OpExecutionContext, spec: WorkflowSpec) -> list[JobInvocation]:

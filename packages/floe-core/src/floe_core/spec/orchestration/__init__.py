@@ -8,6 +8,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from floe_core.spec.base import FloeModel
+from floe_core.spec.executor import ExecutorConfig
 from floe_core.spec.orchestration._common import Name
 from floe_core.spec.orchestration.assets import AssetRule
 from floe_core.spec.orchestration.backfills import BackfillConfig
@@ -40,6 +41,13 @@ class OrchestrationConfig(FloeModel):
         description="Python modules holding Dagster assets: dotted names or .py paths relative to floe.yaml",
     )
     dbt: DbtOrchestration = Field(default_factory=DbtOrchestration)
+    executor: ExecutorConfig | None = Field(
+        default=None,
+        description=(
+            "executor of every job floe builds (dbt, Python and workflow jobs; workflows.executor, when set,"
+            " wins for workflow jobs); unset: Dagster's multiprocess default"
+        ),
+    )
     # -- orchestration engineer's fields (partitions, rules, jobs, schedules, sensors, backfills) --
     partitions: dict[Name, PartitionsConfig] = Field(
         default_factory=dict, description="named partition schemes"
