@@ -181,7 +181,7 @@ def test_executor_problems_are_floe_yaml_problems() -> None:
         parse_spec(text, env={})
     rendered = [i.render("floe.yaml") for i in err.value.issues]
     assert rendered[0] == (
-        "floe.yaml:8: workflows.executor.type: must be one of: in_process, multiprocess, celery (got 'dask')"
+        "floe.yaml:8: workflows.executor.type: must be one of: in_process, multiprocess, celery, k8s (got 'dask')"
     )
     assert len(rendered) == 2 and rendered[1].startswith(
         "floe.yaml:8: workflows.executor.multiprocess.max_concurrent"

@@ -16,10 +16,9 @@ from __future__ import annotations
 # floe_core.spec imports this package's config module: initializing it first keeps the import order acyclic
 import floe_core.spec  # noqa: F401
 from floe_core.secrets import credential_in, is_secret_name
+from floe_core.spec.executor import CeleryExecutor, ExecutorConfig
 from floe_core.workflows.config import (
-    CeleryExecutor,
     DockerRuntime,
-    ExecutorConfig,
     KubernetesRuntime,
     RuntimeConfig,
     SubprocessRuntime,

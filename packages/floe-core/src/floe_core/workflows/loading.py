@@ -20,9 +20,10 @@ from pydantic import Field, ValidationError
 from floe_core.errors import FloeError
 from floe_core.paths import YamlPath
 from floe_core.spec.base import FloeModel
+from floe_core.spec.executor import ExecutorConfig
 from floe_core.validation_errors import translate
 from floe_core.workflows.checks import check_workflow, run_kind
-from floe_core.workflows.config import ExecutorConfig, RuntimeConfig, WorkflowsConfig
+from floe_core.workflows.config import RuntimeConfig, WorkflowsConfig
 from floe_core.workflows.graph import find_cycle
 from floe_core.workflows.layout import Candidate, SourceFile, folder_candidates
 from floe_core.workflows.notifications import NotificationSettings
