@@ -10,23 +10,16 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class RecordingReceiver:
-    """Accepts OpenLineage (/api/v1/lineage) and OTLP/HTTP (/v1/traces) posts; records lineage latency."""
+class PostReceiver:
+    """A loopback HTTP server answering 200 to every POST; `record` sees each body as it arrives."""
 
     def __init__(self) -> None:
-        self.latencies_ms: list[float] = []
-        self.lineage_events = 0
-        self.trace_posts = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                arrived = time.time()
-                if self.path.startswith("/api/v1/lineage"):
-                    receiver._record_lineage(body, arrived)
-                else:
-                    receiver.trace_posts += 1
+                receiver.record(self.path, body, time.time())
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -38,16 +31,32 @@ class RecordingReceiver:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
-    def _record_lineage(self, body: bytes, arrived: float) -> None:
+    def record(self, path: str, body: bytes, arrived: float) -> None:
+        """Called on the server's thread for each POST, `arrived` the wall time it was read."""
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+
+class RecordingReceiver(PostReceiver):
+    """Accepts OpenLineage (/api/v1/lineage) and OTLP/HTTP (/v1/traces) posts; records lineage latency."""
+
+    def __init__(self) -> None:
+        self.latencies_ms: list[float] = []
+        self.lineage_events = 0
+        self.trace_posts = 0
+        super().__init__()
+
+    def record(self, path: str, body: bytes, arrived: float) -> None:
+        if not path.startswith("/api/v1/lineage"):
+            self.trace_posts += 1
+            return
         self.lineage_events += 1
         try:
             sent = datetime.fromisoformat(json.loads(body)["eventTime"].replace("Z", "+00:00")).timestamp()
         except (ValueError, KeyError, TypeError):
             return
         self.latencies_ms.append((arrived - sent) * 1000)
-
-    def close(self) -> None:
-        self._server.shutdown()
 
 
 class Tarpit:

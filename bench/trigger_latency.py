@@ -14,11 +14,11 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from receivers import PostReceiver
 
 BIN = Path(sys.executable).parent
 CODE = """
@@ -61,33 +61,20 @@ defs = Definitions(jobs=[upstream, *triggers.jobs], sensors=[a_few_runs_at_a_tim
 """
 
 
-class _Receiver:
+class _Receiver(PostReceiver):
+    """The webhook target: latency from the upstream run's end (in the payload) to the first delivery."""
+
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.runs: set[str] = set()
-        receiver = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-                arrived = time.time()
-                ended = datetime.fromisoformat(body["source_event"]["end_date"]).timestamp()
-                if body["triggered_by_run_id"] not in receiver.runs:
-                    receiver.runs.add(body["triggered_by_run_id"])
-                    receiver.latencies.append(arrived - ended)
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._server.shutdown()
+    def record(self, path: str, body: bytes, arrived: float) -> None:
+        event = json.loads(body)
+        ended = datetime.fromisoformat(event["source_event"]["end_date"]).timestamp()
+        if event["triggered_by_run_id"] not in self.runs:
+            self.runs.add(event["triggered_by_run_id"])
+            self.latencies.append(arrived - ended)
 
 
 def _quantile(values: list[float], q: float) -> float:
