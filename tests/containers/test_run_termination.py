@@ -42,6 +42,27 @@ def launch(dev: DevServer, job: str, config: dict[str, Any]) -> str:
     return run_id
 
 
+def terminate_when_running(dev: DevServer, run_id: str, containers: Callable[[], list[Container]]) -> None:
+    """Wait for the step's container to run, terminate the run, wait for CANCELED and (the step's cleanup
+    runs before its process exits) for the run's containers to be gone."""
+
+    def running() -> Container | None:
+        return next((c for c in containers() if c.status == "running" and b"started" in c.logs()), None)
+
+    dev.wait_for("the step's container to run", running, 180)
+    terminated = dev.graphql(TERMINATE, {"id": run_id})["terminateRun"]
+    assert terminated["__typename"] == "TerminateRunSuccess", terminated
+
+    def final_status() -> str | None:
+        status: str = dev.graphql(STATUS, {"id": run_id})["runOrError"]["status"]
+        return status if status in {"CANCELED", "FAILURE", "SUCCESS"} else None
+
+    assert dev.wait_for("the run to end", final_status, 120) == "CANCELED"
+    deadline = time.monotonic() + 60
+    while containers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
 def test_terminated_run_stops_and_removes_the_container(
     runtime: ContainerRuntime,
     busybox_image: str,
@@ -61,23 +82,7 @@ def test_terminated_run_stops_and_removes_the_container(
     project = Path(__file__).parent
     with dagster_dev(project, "container_jobs.py", tmp_path / "home", runtime.env()) as dev:
         run_id = launch(dev, "wrapped_job", run_config("wrapped_container_op", config))
-
-        def running() -> Container | None:
-            return next((c for c in labelled() if c.status == "running" and b"started" in c.logs()), None)
-
-        dev.wait_for("the step's container to run", running, 180)
-        terminated = dev.graphql(TERMINATE, {"id": run_id})["terminateRun"]
-        assert terminated["__typename"] == "TerminateRunSuccess", terminated
-
-        def final_status() -> str | None:
-            status: str = dev.graphql(STATUS, {"id": run_id})["runOrError"]["status"]
-            return status if status in {"CANCELED", "FAILURE", "SUCCESS"} else None
-
-        assert dev.wait_for("the run to end", final_status, 120) == "CANCELED"
-        # the step's cleanup runs before its process exits; the run is CANCELED once that process is gone
-        deadline = time.monotonic() + 60
-        while labelled() and time.monotonic() < deadline:
-            time.sleep(0.5)
+        terminate_when_running(dev, run_id, labelled)
 
     assert labelled() == []
     (result,) = [json.loads(p.read_text()) for p in out.glob("*.json")]
@@ -120,23 +125,7 @@ def test_terminated_workflow_run_stops_its_docker_step_gracefully_and_removes_it
             def containers() -> list[Container]:
                 return list(client.containers.list(all=True, filters={"label": f"floe.run_id={run_id}"}))
 
-            def running() -> Container | None:
-                return next(
-                    (c for c in containers() if c.status == "running" and b"started" in c.logs()), None
-                )
-
-            dev.wait_for("the step's container to run", running, 180)
-            terminated = dev.graphql(TERMINATE, {"id": run_id})["terminateRun"]
-            assert terminated["__typename"] == "TerminateRunSuccess", terminated
-
-            def final_status() -> str | None:
-                status: str = dev.graphql(STATUS, {"id": run_id})["runOrError"]["status"]
-                return status if status in {"CANCELED", "FAILURE", "SUCCESS"} else None
-
-            assert dev.wait_for("the run to end", final_status, 120) == "CANCELED"
-            deadline = time.monotonic() + 60
-            while containers() and time.monotonic() < deadline:
-                time.sleep(0.5)
+            terminate_when_running(dev, run_id, containers)
             assert containers() == []
     finally:
         client.close()
