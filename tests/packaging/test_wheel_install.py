@@ -162,6 +162,19 @@ def test_readme_install_builds_installs_compiles_and_loads(tmp_path: Path) -> No
     _missing_adapter_named_then_installed_by_the_hint(project, env)
 
 
+def _floe_compile(project: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`floe compile` from the project's own venv (the installed wheels)."""
+    return subprocess.run(
+        [str(project / ".venv" / "bin" / "floe"), "compile"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def _missing_adapter_named_then_installed_by_the_hint(project: Path, env: dict[str, str]) -> None:
     # a target whose adapter did not come with the install: floe names the extra, exit 1, no traceback
     floe_yaml = project / "floe.yaml"
@@ -174,15 +187,7 @@ def _missing_adapter_named_then_installed_by_the_hint(project: Path, env: dict[s
     text = floe_yaml.read_text()
     assert text.count("\ntransforms:\n") == 1, text
     floe_yaml.write_text(text.replace("\ntransforms:\n", "\n" + warehouse + "transforms:\n"))
-    missing = subprocess.run(
-        [str(project / ".venv" / "bin" / "floe"), "compile"],
-        cwd=project,
-        env={**env, "FLOE_TARGET": "warehouse"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    missing = _floe_compile(project, {**env, "FLOE_TARGET": "warehouse"})
     assert missing.returncode == 1, missing.stdout + missing.stderr
     assert "Traceback" not in missing.stdout + missing.stderr
     assert "compute.targets.warehouse.type: the dbt adapter for postgres targets (dbt-postgres) is not" in (
@@ -204,15 +209,7 @@ def _missing_adapter_named_then_installed_by_the_hint(project: Path, env: dict[s
         check=False,
     )
     assert followed.returncode == 0, followed.stdout + followed.stderr
-    compiled = subprocess.run(
-        [str(project / ".venv" / "bin" / "floe"), "compile"],
-        cwd=project,
-        env={**env, "FLOE_TARGET": "warehouse"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    compiled = _floe_compile(project, {**env, "FLOE_TARGET": "warehouse"})
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
     artifacts = json.loads((project / ".floe" / "compiled_artifacts.json").read_text())
     assert artifacts["target"]["type"] == "postgres"
