@@ -27,10 +27,11 @@ from dagster import (
 from floe_core.errors import Issue
 from floe_core.paths import format_path
 from floe_core.spec.orchestration.jobs import BatchJob, OpsJob, ParamValue
+from floe_core.suggest import did_you_mean
 
 from floe_dagster.compat import AssetGraph
 from floe_dagster.keys import asset_key_from_path
-from floe_dagster.orchestration.selection import match_pattern
+from floe_dagster.orchestration.selection import match_pattern, unmatched_terms
 from floe_dagster.user_code import UserCodeError, import_target
 
 FLOE_JOB_TAG = "floe/job"
@@ -70,16 +71,32 @@ def batch_keys(
     """Union of the job's selection, groups, keys and tags (each tag pair must match)."""
     keys: set[AssetKey] = set()
     if spec.selection:
+        where = format_path((*path, "selection"))
         try:
             keys |= match_pattern(spec.selection, graph)
+            issues += [
+                Issue(where, problem, spec.selection) for problem in unmatched_terms(spec.selection, graph)
+            ]
         except ValueError as exc:
-            issues.append(Issue(format_path((*path, "selection")), str(exc), spec.selection))
-    if spec.groups:
-        keys |= set(AssetSelection.groups(*spec.groups).resolve(graph, allow_missing=True))
+            issues.append(Issue(where, str(exc), spec.selection))
+    for i, group in enumerate(spec.groups):
+        grouped = set(AssetSelection.groups(group).resolve(graph, allow_missing=True))
+        if not grouped:
+            groups = {g for g in (graph.get(k).group_name for k in graph.get_all_asset_keys()) if g}
+            issues.append(
+                Issue(
+                    format_path((*path, "groups", i)),
+                    f"no asset is in this group{did_you_mean(group, groups)}",
+                    group,
+                )
+            )
+        keys |= grouped
     for i, pattern in enumerate(spec.keys):
         matched = match_pattern(pattern, graph) if "*" in pattern else _exact(pattern, graph)
         if not matched:
-            issues.append(Issue(format_path((*path, "keys", i)), "no asset has this key", pattern))
+            names = {k.to_user_string() for k in graph.get_all_asset_keys()}
+            message = f"no asset has this key{did_you_mean(pattern, names)}"
+            issues.append(Issue(format_path((*path, "keys", i)), message, pattern))
         keys |= matched
     if spec.tags:
         tagged = set(graph.get_all_asset_keys())
@@ -105,6 +122,7 @@ def plan_batch_job(name: str, spec: BatchJob, graph: AssetGraph, issues: list[Is
                 Issue(
                     format_path(path),
                     f"job '{name}' selects no asset: check its selection, groups, keys and tags",
+                    spec.selection or None,
                 )
             )
         return None

@@ -27,7 +27,7 @@ from floe_core.spec.orchestration import OrchestrationConfig
 
 from floe_dagster.compat import AssetGraph
 from floe_dagster.orchestration.automation import automation_condition
-from floe_dagster.orchestration.selection import match_pattern
+from floe_dagster.orchestration.selection import match_pattern, unmatched_terms
 
 AssetLike = AssetsDefinition | AssetSpec
 
@@ -120,7 +120,9 @@ def resolve_rules(
             except ValueError as exc:
                 issues.append(Issue(path, str(exc), pattern))
                 continue
-            if not found:
+            terms = unmatched_terms(pattern, graph)  # a mistyped name, said by name (with a hint)
+            issues += [Issue(path, problem, pattern) for problem in terms]
+            if not found and not terms:
                 issues.append(
                     Issue(
                         path,

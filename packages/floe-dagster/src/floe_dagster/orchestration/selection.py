@@ -5,9 +5,11 @@ resolved against the planning graph (see plan)."""
 from __future__ import annotations
 
 import fnmatch
+import re
 
 from dagster import AssetKey, AssetSelection
 from floe_core.spec.orchestration.assets import is_selection_string
+from floe_core.suggest import closest
 
 from floe_dagster.compat import AssetGraph
 
@@ -22,3 +24,37 @@ def match_pattern(pattern: str, graph: AssetGraph) -> set[AssetKey]:
         return set(selection.resolve(graph, allow_missing=True))
     except Exception as exc:  # Dagster raises several types for bad syntax/unknown attributes
         raise ValueError(f"invalid asset selection {pattern!r}: {exc}") from exc
+
+
+# `key:`, `group:` and `tag:` terms of a selection string: names that must exist in the graph. A term that
+# names nothing is a typo even inside `or` / `not` (`group:a or group:typo` silently selects only `a`).
+_NAMED_TERM = re.compile(r'\b(key|group|tag):("[^"]*"|[^\s()+]+)')
+
+
+def unmatched_terms(pattern: str, graph: AssetGraph) -> list[str]:
+    """'`term` matches no asset; did you mean …?' for each key/group/tag term of a selection string that
+    names nothing in `graph` (empty for a key glob: the caller checks the whole pattern)."""
+    if not is_selection_string(pattern):
+        return []
+    keys = graph.get_all_asset_keys()
+    problems = []
+    for kind, raw in _NAMED_TERM.findall(pattern):
+        value = raw.strip('"')
+        term = f"{kind}:{raw}"
+        try:
+            found = AssetSelection.from_string(term).resolve(graph, allow_missing=True)
+        except Exception:
+            continue
+        if found:
+            continue
+        choices: set[str]
+        if kind == "key":
+            choices = {k.to_user_string() for k in keys}
+        elif kind == "group":
+            choices = {g for g in (graph.get(k).group_name for k in keys) if g}
+        else:
+            choices = {f"{t}={v}" if v else t for k in keys for t, v in (graph.get(k).tags or {}).items()}
+        near = closest(value, choices)
+        hint = f"; did you mean '{kind}:{near}'?" if near is not None else ""
+        problems.append(f"'{term}' matches no asset{hint}")
+    return problems
