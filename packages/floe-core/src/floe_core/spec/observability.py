@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from floe_core.spec.base import FloeModel
 
@@ -50,6 +50,18 @@ class LineageConfig(FloeModel):
     queue_size: int = Field(
         default=1000, ge=1, le=1_000_000, description="events buffered in memory; beyond it they are dropped"
     )
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_is_a_path(cls, value: str | None) -> str | None:
+        # traces.endpoint is a URL, lineage.endpoint a path joined to lineage.url: a URL here would send every
+        # event to the backend's root instead of its lineage API
+        if value and "://" in value:
+            raise ValueError(
+                "lineage.endpoint is the path appended to lineage.url (default api/v1/lineage), not a URL:"
+                " put the backend's address in `url` (e.g. `url: ${OPENLINEAGE_URL:}`) and leave `endpoint` out"
+            )
+        return value
 
 
 class TracesConfig(FloeModel):
