@@ -11,6 +11,17 @@ from pathlib import Path
 from floe_projects import BIN, DEMO, copy_project
 
 
+def _compile(project: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "floe"), "compile"],
+        cwd=project,
+        env={**os.environ, "FLOE_DUCKDB_PATH": ".floe/demo.duckdb"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_selections_naming_no_asset_and_an_unmade_source_key_fail_the_compile(tmp_path: Path) -> None:
     project = copy_project(DEMO, tmp_path / "demo")
     spec = project / "floe.yaml"
@@ -34,14 +45,7 @@ def test_selections_naming_no_asset_and_an_unmade_source_key_fail_the_compile(tm
         if needle in line
     }
 
-    done = subprocess.run(
-        [str(BIN / "floe"), "compile"],
-        cwd=project,
-        env={**os.environ, "FLOE_DUCKDB_PATH": ".floe/demo.duckdb"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _compile(project)
     assert done.returncode == 1, done.stdout + done.stderr
     out = done.stderr + done.stdout
     assert "Traceback" not in out, out
@@ -68,3 +72,49 @@ def test_selections_naming_no_asset_and_an_unmade_source_key_fail_the_compile(tm
     ) in out
     assert "Warning" not in out  # Dagster's beta notices are not the user's problem
     assert not (project / ".floe" / "compiled_artifacts.json").exists()  # nothing published
+
+
+def test_runs_over_several_static_keys_of_a_dbt_model_fail_the_compile(tmp_path: Path) -> None:
+    """A backfill_policy or a backfill batch that would run a dbt model over several static keys at once (dbt
+    would build the first key only, Dagster would mark them all materialized) is rejected with its line."""
+    project = copy_project(DEMO, tmp_path / "demo")
+    spec = project / "floe.yaml"
+    text = spec.read_text()
+    text = text.replace(
+        "daily: {type: time_window, start: 2024-01-01, end: 2024-04-01}",
+        "daily: {type: static, keys: [a, b, c]}",
+    )
+    text = text.replace(
+        "q1_2024: {job: daily_orders, start: 2024-01-01, end: 2024-03-31, batch_size: 31}",
+        "q1_2024: {job: daily_orders, start: a, end: c, batch_size: 3}",
+    )
+    spec.write_text(text)
+    lines = {
+        needle: i
+        for i, line in enumerate(text.splitlines(), 1)
+        for needle in ("max_partitions_per_run: 31", "batch_size: 3")
+        if needle in line
+    }
+    done = _compile(project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stderr + done.stdout
+    assert "Traceback" not in out, out
+    one_key = (
+        "dbt models get one key of static or dynamic partitions per run (var floe_partition_key), so a run over"
+        " several keys would build only the first while Dagster marks them all materialized"
+    )
+    assert (
+        f"floe.yaml:{lines['max_partitions_per_run: 31']}: orchestration.assets[1].backfill_policy: {one_key}:"
+        " set max_partitions_per_run: 1 (partitions 'daily') (got 31)"
+    ) in out
+    assert (
+        f"floe.yaml:{lines['batch_size: 3']}: orchestration.backfills.q1_2024.batch_size: {one_key}:"
+        " use batch_size: 1 for job 'daily_orders' (got 3)"
+    ) in out
+
+    fixed = text.replace("max_partitions_per_run: 31", "max_partitions_per_run: 1").replace(
+        "batch_size: 3", "batch_size: 1"
+    )
+    spec.write_text(fixed)
+    again = _compile(project)
+    assert again.returncode == 0, again.stdout + again.stderr

@@ -14,6 +14,7 @@ from dagster import (
     PartitionsDefinition,
     TimeWindowPartitionsDefinition,
 )
+from floe_core.errors import FloeError
 from floe_core.partition_keys import SAFE_KEY_PATTERN, check_partition_keys
 
 from floe_dagster.compat import get_manifest_and_translator_from_dbt_assets
@@ -77,7 +78,16 @@ def partition_vars(context: AssetExecutionContext) -> dict[str, str]:
     if context.has_partition_key:
         values["floe_partition_key"] = context.partition_key
     else:  # a single run over a range (backfill policy single_run): the key of its first partition
-        values["floe_partition_key"] = context.partition_key_range.start
+        keys = context.partition_key_range
+        time_window = is_time_partitioned(context.assets_def.partitions_def)
+        if keys.start != keys.end and not time_window:
+            # floe compile rejects the policies and backfills that make such runs; this guards the rest
+            # (range tags set by hand): fail rather than build one key and mark them all materialized
+            raise FloeError(
+                f"this dbt step was given partitions {keys.start!r}..{keys.end!r}: dbt models get one key of"
+                " static or dynamic partitions per run; launch one run per key"
+            )
+        values["floe_partition_key"] = keys.start
     if is_time_partitioned(context.assets_def.partitions_def):
         window = context.partition_time_window
         values["floe_partition_start"] = window.start.isoformat()

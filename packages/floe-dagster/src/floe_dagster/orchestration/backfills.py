@@ -23,6 +23,7 @@ from dagster import (
     MultiPartitionsDefinition,
     PartitionsDefinition,
     RunsFilter,
+    TimeWindowPartitionsDefinition,
 )
 from floe_core.errors import FloeError, Issue
 from floe_core.paths import format_path
@@ -30,6 +31,7 @@ from floe_core.spec.orchestration import OrchestrationConfig
 from floe_core.spec.orchestration.backfills import BackfillConfig
 
 from floe_dagster.compat import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from floe_dagster.dbt.assets import DbtSlice
 from floe_dagster.orchestration.jobs import BatchJobPlan
 
 BACKFILL_TAG = "floe/backfill"
@@ -49,6 +51,64 @@ def validate_backfills(config: OrchestrationConfig, jobs: Mapping[str, BatchJobP
         except ValueError as exc:
             issues.append(Issue(format_path(("orchestration", "backfills", name)), str(exc)))
     return issues
+
+
+# A dbt step gets one partition key (floe_partition_key); only time windows travel as a range
+# (floe_partition_start/end). A run over several static or dynamic keys would build the first key only while
+# Dagster marks every key materialized: data silently missing. Such ranges are rejected before deploy.
+_ONE_KEY_PER_RUN = (
+    "dbt models get one key of static or dynamic partitions per run (var floe_partition_key), so a run over"
+    " several keys would build only the first while Dagster marks them all materialized"
+)
+
+
+def _keys_not_ranges(pdef: PartitionsDefinition | None) -> bool:
+    return pdef is not None and not isinstance(
+        pdef, TimeWindowPartitionsDefinition | MultiPartitionsDefinition
+    )
+
+
+def dbt_range_issues(
+    config: OrchestrationConfig,
+    partitions: Mapping[str, PartitionsDefinition],
+    slices: Sequence[DbtSlice],
+    jobs: Mapping[str, BatchJobPlan],
+) -> list[Issue]:
+    """A backfill_policy or backfill batch that would give a dbt step several static/dynamic keys."""
+    issues = []
+    for dbt_slice in slices:
+        policy = dbt_slice.backfill_policy
+        if not _keys_not_ranges(dbt_slice.partitions_def) or policy is None:
+            continue
+        if policy.max_partitions_per_run == 1:
+            continue
+        for index, rule in enumerate(config.assets):
+            if (
+                rule.backfill_policy is not None
+                and rule.partitions is not None
+                and partitions.get(rule.partitions) is dbt_slice.partitions_def
+                and (rule.backfill_policy.max_partitions_per_run != 1)
+            ):
+                path = format_path(("orchestration", "assets", index, "backfill_policy"))
+                got = rule.backfill_policy.max_partitions_per_run or "one run for all"
+                issues.append(
+                    Issue(
+                        path,
+                        f"{_ONE_KEY_PER_RUN}: set max_partitions_per_run: 1 (partitions '{rule.partitions}')",
+                        got,
+                    )
+                )
+    dbt_keys = {spec.key for dbt_slice in slices for spec in dbt_slice.specs}
+    for name, spec in config.backfills.items():
+        planned = jobs.get(spec.job)
+        if planned is None or spec.batch_size == 1 or not _keys_not_ranges(planned.partitions_def):
+            continue
+        if planned.keys & dbt_keys:
+            path = format_path(("orchestration", "backfills", name, "batch_size"))
+            issues.append(
+                Issue(path, f"{_ONE_KEY_PER_RUN}: use batch_size: 1 for job '{spec.job}'", spec.batch_size)
+            )
+    return list({(i.path, i.message): i for i in issues}.values())
 
 
 def backfill_keys(

@@ -26,7 +26,7 @@ from floe_core.workflows.graph import find_cycle
 from floe_dagster.compat import AssetGraph, planning_graph
 from floe_dagster.dbt.assets import DbtSlice, slice_specs
 from floe_dagster.dbt.specs import DbtProjectSpecs
-from floe_dagster.orchestration.backfills import validate_backfills
+from floe_dagster.orchestration.backfills import dbt_range_issues, validate_backfills
 from floe_dagster.orchestration.jobs import BatchJobPlan, plan_batch_job
 from floe_dagster.orchestration.partitions import build_partitions
 from floe_dagster.orchestration.rules import RuleResolution, resolve_rules
@@ -85,6 +85,7 @@ def plan_orchestration(
                 if planned is not None:
                     plan.batch_jobs[name] = planned
     plan.issues += validate_backfills(config, plan.batch_jobs)
+    plan.issues += dbt_range_issues(config, partitions, slices, plan.batch_jobs)
     return plan
 
 
