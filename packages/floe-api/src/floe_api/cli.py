@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from floe_core.cli import add_config_argument
+from floe_core.cli import add_config_argument, examples
 from floe_core.workflows.cli import parse_params
 from floe_core.workflows.manual_store import is_object_store
 
@@ -23,12 +23,25 @@ from floe_api.client import ApiFailure, Client
 def register_api(subparsers: Sub) -> None:
     group = subparsers.add_parser("api", help="the workflow API server (docs/workflow-api.md)")
     verbs = group.add_subparsers(dest="api_command", metavar="VERB", required=True)
-    serve = verbs.add_parser("serve", help="serve the workflow API (uvicorn)")
+    serve = verbs.add_parser(
+        "serve",
+        help="serve the workflow API (uvicorn)",
+        epilog=examples(
+            "floe api serve                                   # http://127.0.0.1:8000/docs",
+            "FLOE_API_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/floe floe api serve --port 8080",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_config_argument(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(func=_serve)
-    token = verbs.add_parser("token", help="create a bearer token (printed once; stored hashed)")
+    token = verbs.add_parser(
+        "token",
+        help="create a bearer token (printed once; stored hashed)",
+        epilog=examples("floe api token ci@example.com --role developer"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_config_argument(token)
     token.add_argument("subject", help="who the token is for, e.g. user@example.com")
     token.add_argument("--role", choices=("admin", "developer", "viewer"), default="viewer")
@@ -68,6 +81,43 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+VERB_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "run": (
+        "floe workflow run daily_sales_pipeline",
+        "floe workflow run daily_sales_pipeline --param source=replica_db --json",
+        "floe workflow run daily_sales_pipeline --dry-run          # the rendered commands, nothing runs",
+    ),
+    "backfill": (
+        "floe workflow backfill daily_sales_pipeline --start 2024-01-01 --end 2024-01-07",
+        "floe workflow backfill daily_sales_pipeline --start 2024-01-01 --end 2024-01-07 --sequential --dry-run",
+    ),
+    "stop": ("floe workflow stop 3f0c1a2e-... --reason 'wrong params'",),
+    "approve": ("floe workflow approve 3f0c1a2e-... --reason 'row drop expected: source migration'",),
+    "reject": ("floe workflow reject 3f0c1a2e-... --reason 'late data, rerun tomorrow'",),
+    "status": (
+        "floe workflow status 3f0c1a2e-...",
+        "floe workflow status 3f0c1a2e-... --json | jq .status   # exit 0 even while RUNNING",
+    ),
+    "list": (
+        "floe workflow list",
+        "floe workflow list --source-type MANUAL --status paused --json",
+    ),
+    "history": ("floe workflow history --name daily_sales_pipeline --start 2024-01-01 --limit 50",),
+    "pause": (
+        "floe workflow pause daily_sales_pipeline --reason 'source outage'",
+        "floe workflow pause --all --reason 'maintenance window'   # admin",
+    ),
+    "unpause": ("floe workflow unpause daily_sales_pipeline",),
+    "register": (
+        "floe workflow register adhoc_export workflow.yaml --owner me@example.com --cron '0 6 * * *'",
+    ),
+    "unregister": (
+        "floe workflow unregister adhoc_export",
+        "floe workflow unregister adhoc_export --force   # stops its active runs",
+    ),
+}
+
+
 # -- floe workflow <verb> --------------------------------------------------------------------------------
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="the workflow API (default: $FLOE_API_URL or http://127.0.0.1:8000)")
@@ -77,7 +127,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def register_verbs(verbs: Sub) -> None:
     def add(name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
-        parser = verbs.add_parser(name, help=help_text)
+        parser = verbs.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=examples(*VERB_EXAMPLES[name], "(--url / $FLOE_API_URL, --token / $FLOE_API_TOKEN)"),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         _common(parser)
         parser.set_defaults(func=lambda args: _run(func, args))
         return parser

@@ -58,7 +58,8 @@ def _version_text() -> str:
     return "\n".join(f"{name} {number}" for name, number in installed_versions().items())
 
 
-def _examples(*lines: str) -> str:
+def examples(*lines: str) -> str:
+    """The `examples:` epilog of a command's --help (with RawDescriptionHelpFormatter)."""
     return "examples:\n" + textwrap.indent("\n".join(lines), "  ")
 
 
@@ -182,7 +183,7 @@ def build_parser(*, plugins: bool = True, workflow_verbs: bool | None = None) ->
     parser = argparse.ArgumentParser(
         prog="floe",
         description="floe.yaml -> a Dagster code location for dbt",
-        epilog=_examples(
+        epilog=examples(
             "floe init                      # start a project here (finds the dbt project)",
             "floe validate                  # every problem in ./floe.yaml (or the nearest one upward)",
             "floe compile                   # write .floe/ for `dagster dev -f definitions.py`",
@@ -201,7 +202,7 @@ def build_parser(*, plugins: bool = True, workflow_verbs: bool | None = None) ->
         subparsers,
         "init",
         "start a floe project: floe.yaml, definitions.py, .gitignore entries (never overwrites)",
-        _examples(
+        examples(
             "floe init                                  # here; uses the dbt project here or one level below",
             "floe init --path shop --name shop          # in ./shop (created if missing)",
             "floe init --dbt-project transform          # choose among several dbt projects",
@@ -235,7 +236,7 @@ def build_parser(*, plugins: bool = True, workflow_verbs: bool | None = None) ->
         subparsers,
         "validate",
         "check floe.yaml and list every problem",
-        _examples(
+        examples(
             "floe validate                          # ./floe.yaml, else the nearest floe.yaml upward",
             "floe validate -c path/to/floe.yaml",
             "FLOE_TARGET=prod floe validate         # with the environment of another target",
@@ -248,7 +249,7 @@ def build_parser(*, plugins: bool = True, workflow_verbs: bool | None = None) ->
         subparsers,
         "compile",
         "validate and write .floe/ (artifacts, profiles, manifest)",
-        _examples(
+        examples(
             "floe compile                           # writes .floe/ next to floe.yaml",
             "floe compile -c project/floe.yaml -o build/.floe",
             "FLOE_TARGET=prod floe compile          # compile for the prod target",
@@ -264,7 +265,7 @@ def build_parser(*, plugins: bool = True, workflow_verbs: bool | None = None) ->
         subparsers,
         "schema",
         "print the JSON Schema of floe.yaml (for editors)",
-        _examples(
+        examples(
             "floe schema -o floe.schema.json        # then, first line of floe.yaml:",
             "# yaml-language-server: $schema=./floe.schema.json",
         ),

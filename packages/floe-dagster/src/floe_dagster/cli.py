@@ -13,6 +13,7 @@ from typing import Any
 
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 from floe_core.artifacts import CompiledArtifacts
+from floe_core.cli import examples
 from floe_core.errors import FloeError
 from floe_core.partition_keys import SAFE_KEY_PATTERN, check_partition_keys
 from floe_core.spec.orchestration.partitions import DynamicPartitions
@@ -47,7 +48,16 @@ def _key_pattern(artifacts: CompiledArtifacts, name: str) -> str:
 
 
 def register_partitions(subparsers: Any) -> None:
-    parser = subparsers.add_parser("partitions", help="list, add or remove keys of dynamic partitions")
+    parser = subparsers.add_parser(
+        "partitions",
+        help="list, add or remove keys of dynamic partitions",
+        epilog=examples(
+            "floe partitions list daily                 # any partitions entry",
+            "floe partitions add tenants acme globex    # dynamic partitions only (in $DAGSTER_HOME)",
+            "floe partitions remove tenants globex",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _common(parser)
     parser.add_argument("action", choices=["list", "add", "remove"])
     parser.add_argument("name", help="name of a partitions entry in floe.yaml orchestration.partitions")
@@ -93,7 +103,13 @@ def partitions_command(args: argparse.Namespace) -> int:
 
 def register_backfill(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "backfill", help="run a named backfill from floe.yaml on the Dagster instance"
+        "backfill",
+        help="run a named backfill from floe.yaml on the Dagster instance",
+        epilog=examples(
+            "floe backfill q1_2024                  # batches run here; re-running resumes after a failure",
+            "floe backfill q1_2024 --submit         # handed to a running Dagster (webserver + daemon)",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _common(parser)
     parser.add_argument("name", help="name of an orchestration.backfills entry")
@@ -152,10 +168,18 @@ def backfill_command(args: argparse.Namespace) -> int:
 
 
 def register_metrics(subparsers: Any) -> None:
-    parser = subparsers.add_parser("metrics", help="Prometheus metrics of container workflows")
+    parser = subparsers.add_parser(
+        "metrics",
+        help="Prometheus metrics of container workflows",
+        epilog=examples("floe metrics serve --port 9464   # then scrape http://host:9464/metrics"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     verbs = parser.add_subparsers(dest="metrics_verb", required=True)
     serve = verbs.add_parser(
-        "serve", help="serve the workflow metrics (contract §10.1) read from the Dagster instance"
+        "serve",
+        help="serve the workflow metrics (contract §10.1) read from the Dagster instance",
+        epilog=examples("DAGSTER_HOME=~/dagster floe metrics serve --port 9464 --addr 127.0.0.1"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--port", type=int, default=9464, help="port to listen on (default: 9464)")
     serve.add_argument("--addr", default="0.0.0.0", help="address to bind (default: 0.0.0.0)")

@@ -237,7 +237,12 @@ def register_workflow_commands(
     plan.add_argument("--json", action="store_true", help="machine-readable output")
     plan.set_defaults(func=_plan)
 
-    listing = verbs.add_parser("list-local", help="the workflows floe.yaml defines (names, schedules, files)")
+    listing = verbs.add_parser(
+        "list-local",
+        help="the workflows floe.yaml defines (names, schedules, files)",
+        epilog="examples:\n  floe workflow list-local\n  floe workflow list-local -c prod/floe.yaml --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_config_argument(listing)
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(func=_list_local)

@@ -1,0 +1,40 @@
+"""Every `floe` command and sub-command a user can reach (floe-core's and the installed packages' plugins)
+shows examples in its --help (issue 15: "examples in every --help")."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+
+from floe_core.cli import build_parser
+
+
+def _leaves(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        yield " ".join(path), parser
+        return
+    for sub in subs:
+        for name, child in sub.choices.items():
+            yield from _leaves(child, (*path, name))
+
+
+def test_every_command_reachable_from_floe_has_examples_in_its_help() -> None:
+    leaves = dict(_leaves(build_parser()))
+    # the plugins of every package of the workspace are there
+    assert {
+        "compile",
+        "backfill",
+        "partitions",
+        "metrics serve",
+        "workflow run",
+        "api serve",
+        "airflow render",
+    } <= set(leaves), sorted(leaves)
+    missing = [name for name, parser in leaves.items() if "examples:\n" not in parser.format_help()]
+    assert missing == []
+    for name, parser in leaves.items():
+        shown = parser.format_help().split("examples:\n", 1)[1]
+        assert "floe " in shown or "FLOE" in shown or "DAGSTER_HOME" in shown, (name, shown)
