@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import weakref
+from dataclasses import dataclass
 
 from dagster import AssetKey, AssetSelection
 from floe_core.spec.orchestration.assets import is_selection_string
@@ -31,30 +33,52 @@ def match_pattern(pattern: str, graph: AssetGraph) -> set[AssetKey]:
 _NAMED_TERM = re.compile(r'\b(key|group|tag):("[^"]*"|[^\s()+]+)')
 
 
+@dataclass(frozen=True)
+class _Names:
+    """What a graph's terms can name: built once per graph (the plan checks every job and rule)."""
+
+    keys: frozenset[str]
+    groups: frozenset[str]
+    tags: frozenset[str]  # "k" and "k=v"
+
+
+_NAMES: weakref.WeakKeyDictionary[AssetGraph, _Names] = weakref.WeakKeyDictionary()
+
+
+def _names(graph: AssetGraph) -> _Names:
+    names = _NAMES.get(graph)
+    if names is None:
+        nodes = [graph.get(k) for k in graph.get_all_asset_keys()]
+        tags = {f for n in nodes for t, v in (n.tags or {}).items() for f in (t, f"{t}={v}" if v else t)}
+        names = _Names(
+            keys=frozenset(n.key.to_user_string() for n in nodes),
+            groups=frozenset(n.group_name for n in nodes if n.group_name),
+            tags=frozenset(tags),
+        )
+        _NAMES[graph] = names
+    return names
+
+
 def unmatched_terms(pattern: str, graph: AssetGraph) -> list[str]:
     """'`term` matches no asset; did you mean …?' for each key/group/tag term of a selection string that
     names nothing in `graph` (empty for a key glob: the caller checks the whole pattern)."""
     if not is_selection_string(pattern):
         return []
-    keys = graph.get_all_asset_keys()
+    terms = _NAMED_TERM.findall(pattern)
+    if not terms:
+        return []
+    names = _names(graph)
     problems = []
-    for kind, raw in _NAMED_TERM.findall(pattern):
+    for kind, raw in terms:
         value = raw.strip('"')
-        term = f"{kind}:{raw}"
-        try:
-            found = AssetSelection.from_string(term).resolve(graph, allow_missing=True)
-        except Exception:
-            continue
+        choices = {"key": names.keys, "group": names.groups, "tag": names.tags}[kind]
+        if kind == "key" and "*" in value:
+            found = any(fnmatch.fnmatchcase(name, value) for name in choices)
+        else:
+            found = value in choices
         if found:
             continue
-        choices: set[str]
-        if kind == "key":
-            choices = {k.to_user_string() for k in keys}
-        elif kind == "group":
-            choices = {g for g in (graph.get(k).group_name for k in keys) if g}
-        else:
-            choices = {f"{t}={v}" if v else t for k in keys for t, v in (graph.get(k).tags or {}).items()}
         near = closest(value, choices)
         hint = f"; did you mean '{kind}:{near}'?" if near is not None else ""
-        problems.append(f"'{term}' matches no asset{hint}")
+        problems.append(f"'{kind}:{raw}' matches no asset{hint}")
     return problems
