@@ -17,7 +17,7 @@ import sys
 import textwrap
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from itertools import pairwise
 from pathlib import Path
@@ -218,7 +218,7 @@ DEMO_JOB = "shop"  # the demo's unpartitioned assets: bronze (Python) -> silver 
 DEMO_STEPS = {"raw_customers", "raw_orders", "raw_products", "raw_order_items"}  # + the dbt step(s)
 
 
-def _step_spans(logs: list[EventLogEntry], steps: set[str]) -> dict[str, tuple[float, float]]:
+def _step_spans(logs: Sequence[EventLogEntry], steps: set[str]) -> dict[str, tuple[float, float]]:
     """step key -> (STEP_START, STEP_SUCCESS) times from the run's event log, for `steps`."""
 
     def at(kind: DagsterEventType) -> dict[str | None, float]:
