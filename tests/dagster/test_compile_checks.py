@@ -118,3 +118,71 @@ def test_runs_over_several_static_keys_of_a_dbt_model_fail_the_compile(tmp_path:
     spec.write_text(fixed)
     again = _compile(project)
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_an_empty_selection_and_a_key_with_no_close_name_fail_the_compile(tmp_path: Path) -> None:
+    """An empty expression is refused with what a selection looks like; a key typo close to no existing key
+    still gets a hint: the keys there are."""
+    project = copy_project(DEMO, tmp_path / "demo")
+    spec = project / "floe.yaml"
+    text = spec.read_text()
+    text = text.replace(
+        'daily_orders: {type: batch, selection: "group:daily"}', 'daily_orders: {type: batch, selection: ""}'
+    )
+    text = text.replace('selection: "group:bronze or group:silver"}', 'selection: "key:zzz"}')
+    spec.write_text(text)
+    empty = 'selection: ""'
+    lines = {
+        needle: i
+        for i, line in enumerate(text.splitlines(), 1)
+        for needle in (empty, "key:zzz")
+        if needle in line
+    }
+    done = _compile(project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stderr + done.stdout
+    assert "Traceback" not in out, out
+    assert (
+        f"floe.yaml:{lines[empty]}: orchestration.jobs.daily_orders.selection: empty selection:"
+        " expected a key glob like 'raw_*' or a selection like 'group:silver' (got '')"
+    ) in out
+    # the empty selection is a structural error (floe validate), reported before the manifest checks run
+    spec.write_text(text.replace(empty, 'selection: "group:daily"'))
+    done = _compile(project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stderr + done.stdout
+    assert "Traceback" not in out, out
+    assert (
+        f"floe.yaml:{lines['key:zzz']}: orchestration.jobs.bronze_and_silver.selection: 'key:zzz' matches no asset;"
+        " known keys: customer_orders, fct_daily_orders, raw_customers, raw_daily_orders, raw_order_items, …"
+        " (got 'key:zzz')"
+    ) in out
+
+
+def test_runs_over_several_dynamic_keys_of_a_dbt_model_fail_the_compile(tmp_path: Path) -> None:
+    """The same one-key-per-run rule for dynamic partitions (keys added at run time)."""
+    project = copy_project(DEMO, tmp_path / "demo")
+    spec = project / "floe.yaml"
+    text = spec.read_text().replace(
+        "daily: {type: time_window, start: 2024-01-01, end: 2024-04-01}", "daily: {type: dynamic}"
+    )
+    spec.write_text(text)
+    lines = {
+        needle: i
+        for i, line in enumerate(text.splitlines(), 1)
+        for needle in ("max_partitions_per_run: 31", "batch_size: 31")
+        if needle in line
+    }
+    done = _compile(project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stderr + done.stdout
+    assert "Traceback" not in out, out
+    assert (
+        f"floe.yaml:{lines['max_partitions_per_run: 31']}: orchestration.assets[1].backfill_policy: dbt models get"
+        " one key of static or dynamic partitions per run"
+    ) in out
+    assert "set max_partitions_per_run: 1 (partitions 'daily') (got 31)" in out
+    assert (
+        f"floe.yaml:{lines['batch_size: 31']}: orchestration.backfills.q1_2024.batch_size: dbt models get one key"
+    ) in out
+    assert "use batch_size: 1 for job 'daily_orders' (got 31)" in out

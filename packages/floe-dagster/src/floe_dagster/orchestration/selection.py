@@ -79,6 +79,15 @@ def unmatched_terms(pattern: str, graph: AssetGraph) -> list[str]:
         if found:
             continue
         near = closest(value, choices)
-        hint = f"; did you mean '{kind}:{near}'?" if near is not None else ""
+        hint = f"; did you mean '{kind}:{near}'?" if near is not None else _known(kind, choices)
         problems.append(f"'{kind}:{raw}' matches no asset{hint}")
     return problems
+
+
+def _known(kind: str, choices: frozenset[str], shown: int = 5) -> str:
+    """'; known keys: a, b, c, …' — a hint even when no name is close to the typo."""
+    if not choices:
+        return f"; no asset has a {kind}"
+    names = sorted(choices)
+    more = ", …" if len(names) > shown else ""
+    return f"; known {kind}s: {', '.join(names[:shown])}{more}"
