@@ -186,3 +186,25 @@ def test_runs_over_several_dynamic_keys_of_a_dbt_model_fail_the_compile(tmp_path
         f"floe.yaml:{lines['batch_size: 31']}: orchestration.backfills.q1_2024.batch_size: dbt models get one key"
     ) in out
     assert "use batch_size: 1 for job 'daily_orders' (got 31)" in out
+
+
+def test_a_symbol_operator_names_the_word_dagster_expects(tmp_path: Path) -> None:
+    """`a | b` (dbt's and shells' habit): Dagster's grammar has no `|`; the message names the word to write."""
+    project = copy_project(DEMO, tmp_path / "demo")
+    spec = project / "floe.yaml"
+    text = spec.read_text().replace(
+        'selection: "group:bronze or group:silver"}', 'selection: "group:bronze | group:silver"}'
+    )
+    spec.write_text(text)
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "group:bronze | group:silver" in ln)
+    done = _compile(project)
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stderr + done.stdout
+    assert "Traceback" not in out, out
+    assert (
+        f"floe.yaml:{line}: orchestration.jobs.bronze_and_silver.selection:"
+        " invalid asset selection 'group:bronze | group:silver':"
+    ) in out
+    assert (
+        "Dagster's selection syntax writes operators as words: 'or' for '|' (got 'group:bronze | group:silver')"
+    ) in out

@@ -25,7 +25,23 @@ def match_pattern(pattern: str, graph: AssetGraph) -> set[AssetKey]:
         selection = AssetSelection.from_string(pattern)
         return set(selection.resolve(graph, allow_missing=True))
     except Exception as exc:  # Dagster raises several types for bad syntax/unknown attributes
-        raise ValueError(f"invalid asset selection {pattern!r}: {exc}") from exc
+        raise ValueError(f"invalid asset selection {pattern!r}: {exc}{_operator_hint(pattern)}") from exc
+
+
+# Operators users bring from other tools (dbt's `,`/`+`, shells', SQL's); Dagster spells them as words.
+_WORD_FOR = {"||": "or", "&&": "and", "|": "or", "&": "and", "!": "not"}
+
+
+def _operator_hint(pattern: str) -> str:
+    """'; write …' naming Dagster's word for each symbol operator in `pattern`, else ''."""
+    rest, found = pattern, []
+    for symbol, word in _WORD_FOR.items():
+        if symbol in rest:
+            found.append(f"{word!r} for {symbol!r}")
+            rest = rest.replace(symbol, " ")
+    if not found:
+        return ""
+    return f"; Dagster's selection syntax writes operators as words: {', '.join(found)}"
 
 
 # `key:`, `group:` and `tag:` terms of a selection string: names that must exist in the graph. A term that
