@@ -307,3 +307,58 @@ def test_pause_and_unpause_a_code_workflow(
     assert [w["status"] for w in cli.json("list", "--status", "paused")] == ["paused"]
     assert cli.json("unpause", "report_job")["status"] == "active"
     assert schedule_status(dev) == "RUNNING"
+
+
+def test_the_run_sync_adopts_runs_launched_in_dagster_in_one_batch(
+    dagster: tuple[DevServer, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs launched in Dagster itself (as a schedule, a sensor or the UI does) are in the API's registry after
+    one pass of the run sync, fetched by one runsOrError per batch of ids, never one runOrError per run."""
+    from floe_api import orchestrator
+    from floe_api.registry.models import Run
+    from sqlalchemy import select
+
+    dev, project = dagster
+    (repo,) = dev.graphql(REPOS)["repositoriesOrError"]["nodes"]
+    selector = {
+        "repositoryLocationName": repo["location"]["name"],
+        "repositoryName": repo["name"],
+        "jobName": "report_job",
+    }
+    tags = [
+        {"key": "floe/workflow", "value": "report_job"},
+        {"key": "dagster/schedule_name", "value": "nightly"},
+    ]
+    launched = [
+        dev.graphql(LAUNCH, {"p": {"selector": selector, "executionMetadata": {"tags": tags}}})["launchRun"][
+            "run"
+        ]["runId"]
+        for _ in range(3)
+    ]
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'api.db'}",
+        dagster_url=f"http://127.0.0.1:{dev.port}",
+        store=project / ".floe" / "workflows",
+        run_sync_interval=0,  # no background thread: the test runs one pass itself
+    )
+    with served_api(settings) as (_, app):
+        service = app.state.service
+        asked: list[str] = []
+        query = service.dagster.query
+
+        def counted(q: str, variables: dict[str, Any] | None = None, timeout: float | None = None) -> Any:
+            asked.append(q)
+            return query(q, variables, timeout)
+
+        monkeypatch.setattr(service.dagster, "query", counted)
+        adopted = service.sync_runs(batch=25)
+        with service.registry.session() as session:
+            rows = {
+                r.run_id: (r.workflow_name, r.triggered_by, r.run_type)
+                for r in session.scalars(select(Run).where(Run.run_id.in_(launched)))
+            }
+        assert rows == {r: ("report_job", "nightly", "scheduled") for r in launched}
+        assert adopted >= len(launched)  # and the module's earlier tests' workflow runs, if any
+        assert asked.count(orchestrator._RUN_PAGE) == 1
+        assert asked.count(orchestrator._RUNS) == -(-adopted // 25)
+        assert asked.count(orchestrator._RUN) == asked.count(orchestrator._FINISHED_RUN) == 0

@@ -7,6 +7,7 @@ moves from one status to the next, and which counts the queries it is asked."""
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class FakeRun:
     steps: dict[str, str] = field(default_factory=dict)  # step key -> IN_PROGRESS | SUCCESS | FAILURE
     plan: tuple[str, ...] = ("a", "b")
     workflow: str | None = "wf"
+    ended: float | None = None  # endTime of a finished run (default: long past the settle window)
 
     def graphql(self, plan: bool) -> dict[str, Any]:
         tags = [{"key": "floe/workflow", "value": self.workflow}] if self.workflow else []
@@ -42,7 +44,9 @@ class FakeRun:
             "jobName": self.workflow or "other_job",
             "status": self.status,
             "startTime": 1_700_000_000.0,
-            "endTime": 1_700_000_060.0 if self.status in ("SUCCESS", "FAILURE", "CANCELED") else None,
+            "endTime": (self.ended or 1_700_000_060.0)
+            if self.status in ("SUCCESS", "FAILURE", "CANCELED")
+            else None,
             "tags": tags,
             "stepStats": [{"stepKey": k, "status": v, "startTime": 1.0} for k, v in self.steps.items()],
         }
@@ -210,6 +214,20 @@ def test_a_run_launched_through_the_api_then_finished_is_answered_from_the_regis
     with _app(db_url, tmp_path, dagster) as restarted:
         assert restarted.get(STATUS.format("r1"), headers=viewer(restarted)).json() == first
     assert sum(dagster.asked.values()) == asked
+
+
+def test_the_first_status_of_a_run_that_just_finished_outside_the_api_is_one_query(
+    client: TestClient, dagster: FakeDagster
+) -> None:
+    """Adopting the run read it from Dagster: not asked again in the same call (ended within the settle
+    window); the next status, still within the window, is asked of Dagster again."""
+    dagster.add(FakeRun("j1", status="SUCCESS", steps={"a": "SUCCESS", "b": "SUCCESS"}, ended=time.time()))
+    headers = viewer(client)
+    first = client.get(STATUS.format("j1"), headers=headers).json()
+    assert first["status"] == "SUCCESS" and first["progress"]["completed_tasks"] == 2
+    assert sum(dagster.asked.values()) == 1
+    assert client.get(STATUS.format("j1"), headers=headers).json() == first
+    assert sum(dagster.asked.values()) == 2  # settling: asked again
 
 
 def test_the_sync_adopts_runs_in_batches_and_status_then_asks_dagster_nothing(

@@ -257,9 +257,14 @@ class WorkflowService:
         an unfinished one is always asked of Dagster, never served from what the registry last saw."""
         with self.registry.session() as session:
             run = session.get(Run, run_id)
+            fresh = False
             if run is None:
                 run = self._adopt(session, run_id)
-            if not _final(run):  # unfinished, or ended so recently that the approval gate may hold it
+                # just read from Dagster: a finished run's status and progress (its step stats) are as fresh
+                # as a refresh would make them, so not asked again (a second query, with the execution plan)
+                fresh = run.final_progress is not None
+            # unfinished, or ended so recently that the approval gate may hold it (unless just read)
+            if not _final(run) and not fresh:
                 progress = self._refresh(session, run)
                 if progress is None and run.final_progress is not None:
                     progress = Progress.model_validate(run.final_progress)
