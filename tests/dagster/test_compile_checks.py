@@ -8,6 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from floe_projects import BIN, DEMO, copy_project
 
 
@@ -74,15 +75,18 @@ def test_selections_naming_no_asset_and_an_unmade_source_key_fail_the_compile(tm
     assert not (project / ".floe" / "compiled_artifacts.json").exists()  # nothing published
 
 
-def test_runs_over_several_static_keys_of_a_dbt_model_fail_the_compile(tmp_path: Path) -> None:
-    """A backfill_policy or a backfill batch that would run a dbt model over several static keys at once (dbt
+@pytest.mark.parametrize("partitions", ["{type: static, keys: [a, b, c]}", "{type: dynamic}"])
+def test_runs_over_several_static_keys_of_a_dbt_model_fail_the_compile(
+    tmp_path: Path, partitions: str
+) -> None:
+    """A backfill_policy or a backfill batch that would run a dbt model over several static or dynamic keys at once (dbt
     would build the first key only, Dagster would mark them all materialized) is rejected with its line."""
     project = copy_project(DEMO, tmp_path / "demo")
     spec = project / "floe.yaml"
     text = spec.read_text()
     text = text.replace(
         "daily: {type: time_window, start: 2024-01-01, end: 2024-04-01}",
-        "daily: {type: static, keys: [a, b, c]}",
+        f"daily: {partitions}",
     )
     text = text.replace(
         "q1_2024: {job: daily_orders, start: 2024-01-01, end: 2024-03-31, batch_size: 31}",
@@ -157,35 +161,6 @@ def test_an_empty_selection_and_a_key_with_no_close_name_fail_the_compile(tmp_pa
         " known keys: customer_orders, fct_daily_orders, raw_customers, raw_daily_orders, raw_order_items, …"
         " (got 'key:zzz')"
     ) in out
-
-
-def test_runs_over_several_dynamic_keys_of_a_dbt_model_fail_the_compile(tmp_path: Path) -> None:
-    """The same one-key-per-run rule for dynamic partitions (keys added at run time)."""
-    project = copy_project(DEMO, tmp_path / "demo")
-    spec = project / "floe.yaml"
-    text = spec.read_text().replace(
-        "daily: {type: time_window, start: 2024-01-01, end: 2024-04-01}", "daily: {type: dynamic}"
-    )
-    spec.write_text(text)
-    lines = {
-        needle: i
-        for i, line in enumerate(text.splitlines(), 1)
-        for needle in ("max_partitions_per_run: 31", "batch_size: 31")
-        if needle in line
-    }
-    done = _compile(project)
-    assert done.returncode == 1, done.stdout + done.stderr
-    out = done.stderr + done.stdout
-    assert "Traceback" not in out, out
-    assert (
-        f"floe.yaml:{lines['max_partitions_per_run: 31']}: orchestration.assets[1].backfill_policy: dbt models get"
-        " one key of static or dynamic partitions per run"
-    ) in out
-    assert "set max_partitions_per_run: 1 (partitions 'daily') (got 31)" in out
-    assert (
-        f"floe.yaml:{lines['batch_size: 31']}: orchestration.backfills.q1_2024.batch_size: dbt models get one key"
-    ) in out
-    assert "use batch_size: 1 for job 'daily_orders' (got 31)" in out
 
 
 def test_a_symbol_operator_names_the_word_dagster_expects(tmp_path: Path) -> None:

@@ -19,12 +19,14 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
 from dagster import (
+    DagsterEvent,
     DagsterEventType,
     DagsterInstance,
     DagsterRunStatus,
@@ -129,6 +131,30 @@ def _ran_in_workers(events: list[Any]) -> dict[str, str]:
     return ran_in
 
 
+@dataclass(frozen=True)
+class _Executed:
+    status: DagsterRunStatus
+    events: list[DagsterEvent]
+    logs: Sequence[EventLogEntry]
+
+
+def _execute_on_two_workers(artifacts: Path, job: str, config_dir: Path, home: Path, logs: Path) -> _Executed:
+    """`job` of the compiled project, executed with the two Celery workers running (stopped afterwards)."""
+    recon = build_reconstructable_job(
+        "workflow_jobs", "workflow_job", (str(artifacts), job), reconstructor_working_directory=str(HERE)
+    )
+    with ExitStack() as workers:
+        for name in WORKERS:
+            workers.enter_context(_worker(name, config_dir, home, logs / f"{name}.log"))
+        with (
+            DagsterInstance.local_temp(str(home)) as instance,
+            execute_job(recon, instance=instance, raise_on_error=False) as result,
+        ):
+            return _Executed(
+                result.dagster_run.status, list(result.all_events), instance.all_logs(result.run_id)
+            )
+
+
 def _project(root: Path, out: Path, prefix: str) -> Path:
     job = HERE / "celery_job.py"
 
@@ -181,21 +207,10 @@ def test_a_workflow_runs_its_steps_on_two_real_celery_workers(tmp_path: Path) ->
     config_dir = _celery_config(tmp_path / "celery_config", prefix)
     home = tmp_path / "home"
     home.mkdir()
-    recon = build_reconstructable_job(
-        "workflow_jobs",
-        "workflow_job",
-        (str(project / ".floe" / "compiled_artifacts.json"), "fanout"),
-        reconstructor_working_directory=str(HERE),
+    run = _execute_on_two_workers(
+        project / ".floe" / "compiled_artifacts.json", "fanout", config_dir, home, tmp_path
     )
-    with ExitStack() as workers:
-        for name in WORKERS:
-            workers.enter_context(_worker(name, config_dir, home, tmp_path / f"{name}.log"))
-        with (
-            DagsterInstance.local_temp(str(home)) as instance,
-            execute_job(recon, instance=instance, raise_on_error=False) as result,
-        ):
-            status = result.dagster_run.status
-            events = list(result.all_events)
+    status, events = run.status, run.events
 
     failures = [e.event_specific_data for e in events if e.event_type == DagsterEventType.STEP_FAILURE]
     assert status == DagsterRunStatus.SUCCESS, failures
@@ -258,19 +273,8 @@ def test_the_demo_runs_on_two_real_celery_workers(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / "dagster.yaml").write_text(dagster_yaml_text())
-    recon = build_reconstructable_job(
-        "workflow_jobs", "workflow_job", (str(artifacts), DEMO_JOB), reconstructor_working_directory=str(HERE)
-    )
-    with ExitStack() as workers:
-        for name in WORKERS:
-            workers.enter_context(_worker(name, config_dir, home, tmp_path / f"{name}.log"))
-        with (
-            DagsterInstance.local_temp(str(home)) as instance,
-            execute_job(recon, instance=instance, raise_on_error=False) as result,
-        ):
-            status = result.dagster_run.status
-            events = list(result.all_events)
-            logs = instance.all_logs(result.run_id)
+    run = _execute_on_two_workers(artifacts, DEMO_JOB, config_dir, home, tmp_path)
+    status, events, logs = run.status, run.events, run.logs
 
     failures = [e.event_specific_data for e in events if e.event_type == DagsterEventType.STEP_FAILURE]
     assert status == DagsterRunStatus.SUCCESS, failures
