@@ -21,7 +21,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from floe_core.cli import add_config_argument, config_path
+from floe_core.cli import add_config_argument, config_path, examples
 from floe_core.errors import FloeError
 
 if TYPE_CHECKING:
@@ -240,7 +240,7 @@ def register_workflow_commands(
     listing = verbs.add_parser(
         "list-local",
         help="the workflows floe.yaml defines (names, schedules, files)",
-        epilog="examples:\n  floe workflow list-local\n  floe workflow list-local -c prod/floe.yaml --json",
+        epilog=examples("floe workflow list-local", "floe workflow list-local -c prod/floe.yaml --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_config_argument(listing)

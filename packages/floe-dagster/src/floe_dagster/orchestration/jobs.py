@@ -31,7 +31,7 @@ from floe_core.suggest import did_you_mean
 
 from floe_dagster.compat import AssetGraph
 from floe_dagster.keys import asset_key_from_path
-from floe_dagster.orchestration.selection import match_pattern, unmatched_terms
+from floe_dagster.orchestration.selection import graph_names, match_pattern, unmatched_terms
 from floe_dagster.user_code import UserCodeError, import_target
 
 FLOE_JOB_TAG = "floe/job"
@@ -82,7 +82,7 @@ def batch_keys(
     for i, group in enumerate(spec.groups):
         grouped = set(AssetSelection.groups(group).resolve(graph, allow_missing=True))
         if not grouped:
-            groups = {g for g in (graph.get(k).group_name for k in graph.get_all_asset_keys()) if g}
+            groups = graph_names(graph).groups
             issues.append(
                 Issue(
                     format_path((*path, "groups", i)),
@@ -94,8 +94,7 @@ def batch_keys(
     for i, pattern in enumerate(spec.keys):
         matched = match_pattern(pattern, graph) if "*" in pattern else _exact(pattern, graph)
         if not matched:
-            names = {k.to_user_string() for k in graph.get_all_asset_keys()}
-            message = f"no asset has this key{did_you_mean(pattern, names)}"
+            message = f"no asset has this key{did_you_mean(pattern, graph_names(graph).keys)}"
             issues.append(Issue(format_path((*path, "keys", i)), message, pattern))
         keys |= matched
     if spec.tags:

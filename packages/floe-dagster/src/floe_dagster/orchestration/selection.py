@@ -50,7 +50,7 @@ _NAMED_TERM = re.compile(r'\b(key|group|tag):("[^"]*"|[^\s()+]+)')
 
 
 @dataclass(frozen=True)
-class _Names:
+class GraphNames:
     """What a graph's terms can name: built once per graph (the plan checks every job and rule)."""
 
     keys: frozenset[str]
@@ -58,15 +58,16 @@ class _Names:
     tags: frozenset[str]  # "k" and "k=v"
 
 
-_NAMES: weakref.WeakKeyDictionary[AssetGraph, _Names] = weakref.WeakKeyDictionary()
+_NAMES: weakref.WeakKeyDictionary[AssetGraph, GraphNames] = weakref.WeakKeyDictionary()
 
 
-def _names(graph: AssetGraph) -> _Names:
+def graph_names(graph: AssetGraph) -> GraphNames:
+    """The keys, groups and tags of `graph` (built once per graph)."""
     names = _NAMES.get(graph)
     if names is None:
         nodes = [graph.get(k) for k in graph.get_all_asset_keys()]
         tags = {f for n in nodes for t, v in (n.tags or {}).items() for f in (t, f"{t}={v}" if v else t)}
-        names = _Names(
+        names = GraphNames(
             keys=frozenset(n.key.to_user_string() for n in nodes),
             groups=frozenset(n.group_name for n in nodes if n.group_name),
             tags=frozenset(tags),
@@ -83,7 +84,7 @@ def unmatched_terms(pattern: str, graph: AssetGraph) -> list[str]:
     terms = _NAMED_TERM.findall(pattern)
     if not terms:
         return []
-    names = _names(graph)
+    names = graph_names(graph)
     problems = []
     for kind, raw in terms:
         value = raw.strip('"')
