@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from floe_ports import free_port
 from floe_projects import DEMO, compile_project, copy_project
 from floe_testkit import require
 
@@ -32,12 +32,6 @@ DBT_MODELS = [
 ]
 BRONZE = ["raw_customers", "raw_orders", "raw_products", "raw_order_items"]
 DAILY = ["raw_daily_orders", "fct_daily_orders"]  # daily-partitioned: run per partition (tests/orchestration)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -67,7 +61,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n"
         "telemetry:\n  enabled: false\n"
     )
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "FLOE_DUCKDB_PATH": ".floe/demo.duckdb"}
     log = (root / "webserver.log").open("w")
     proc = subprocess.Popen(

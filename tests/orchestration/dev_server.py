@@ -1,5 +1,9 @@
 """`dagster dev` (webserver + daemon + code server) for tests (imported as `dev_server`): free port,
-DAGSTER_HOME in a tmp dir, GraphQL polling, and the whole process group killed at the end."""
+DAGSTER_HOME in a tmp dir, GraphQL polling, and the whole process group killed at the end.
+
+A webserver that cannot bind its port does not end `dagster dev` (its daemon keeps running), and whatever holds
+the port would answer the test's GraphQL: so `dagster_dev` yields only once the webserver on the port is the
+one of this DAGSTER_HOME, and starts again on another port when the bind failed."""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from floe_ports import free_port
+
+__all__ = ["DevServer", "dagster_dev", "free_port", "stop"]
+
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+BIND_FAILED = "address already in use"  # uvicorn's message when the webserver's port is taken
+START_ATTEMPTS = 3
+INSTANCE_INFO = "{ instance { info } }"
 
 
 @dataclass
@@ -49,9 +52,8 @@ class DevServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                tail = self.log.read_text(errors="replace")[-3000:]
                 code = self.proc.returncode
-                raise AssertionError(f"dagster dev exited ({code}) waiting for {what}:\n{tail}")
+                raise AssertionError(f"dagster dev exited ({code}) waiting for {what}:\n{self.tail()}")
             try:
                 found = probe()
             except (urllib.error.URLError, ConnectionError, TimeoutError, KeyError, TypeError):
@@ -59,7 +61,22 @@ class DevServer:
             if found is not None:
                 return found
             time.sleep(1)
-        raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        raise AssertionError(
+            f"timed out after {timeout:.0f}s waiting for {what}; dagster dev's log ends:\n{self.tail()}"
+        )
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+    def serves_this_instance(self) -> bool | None:
+        """True once the webserver on `port` is this DAGSTER_HOME's; False when its bind failed; None meanwhile."""
+        if BIND_FAILED in self.log.read_text(errors="replace"):
+            return False
+        try:
+            info = self.graphql(INSTANCE_INFO)["instance"]["info"]
+        except (urllib.error.URLError, ConnectionError, TimeoutError, KeyError, TypeError):
+            return None
+        return True if f"base_dir: {self.home}\n" in info else None
 
 
 @contextlib.contextmanager
@@ -70,6 +87,25 @@ def dagster_dev(
     telemetry off, plus `instance_yaml`)."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n" + instance_yaml)
+    for _ in range(START_ATTEMPTS):
+        server = _start(project, definitions, home, env)
+        try:
+            serving = server.wait_for("the webserver", server.serves_this_instance, 300)
+        except BaseException:
+            stop(server.proc)
+            raise
+        if serving:
+            break
+        stop(server.proc)  # its port was taken between free_port() and the bind: another port
+    else:
+        raise AssertionError(f"dagster dev's webserver found its port taken {START_ATTEMPTS} times")
+    try:
+        yield server
+    finally:
+        stop(server.proc)
+
+
+def _start(project: Path, definitions: str, home: Path, env: dict[str, str]) -> DevServer:
     port = free_port()
     log_path = home.parent / f"dagster_dev_{port}.log"
     with log_path.open("wb") as log:
@@ -81,10 +117,7 @@ def dagster_dev(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # own process group: webserver, daemon, code server and runs die together
         )
-        try:
-            yield DevServer(port, home, proc, log_path)
-        finally:
-            stop(proc)
+    return DevServer(port, home, proc, log_path)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,19 +11,14 @@ from typing import Any
 import uvicorn
 from floe_api.app import create_app
 from floe_api.settings import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from floe_ports import free_port
 
 
 @contextmanager
 def served_api(settings: Settings) -> Iterator[tuple[str, Any]]:
     """(the API's base URL, the app) while it serves."""
     app = create_app(settings)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

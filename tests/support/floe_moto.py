@@ -5,7 +5,6 @@ with `aws_env(url)` (AWS_ENDPOINT_URL and dummy credentials), which boto3 honour
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from floe_ports import free_port
 
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     binary = Path(sys.executable).with_name("moto_server")
     proc = subprocess.Popen(
         [str(binary), "-H", "127.0.0.1", "-p", str(port)],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -23,6 +22,7 @@ from dagster import (
     build_reconstructable_job,
     execute_job,
 )
+from floe_ports import free_port
 from prometheus_client.parser import text_string_to_metric_families
 
 HERE = Path(__file__).parent
@@ -129,17 +129,10 @@ def _job_def(project: Path, name: str) -> Any:
     ).resolve_job_def(name)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def endpoint(home: tuple[Path, DagsterInstance]) -> Iterator[str]:
     """`floe metrics serve` on a free port, against the test's instance ($DAGSTER_HOME)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home[0])}
     proc = subprocess.Popen(
         [FLOE, "metrics", "serve", "--port", str(port), "--addr", "127.0.0.1", "--max-runs", "50"],
