@@ -126,3 +126,11 @@ def test_reimported_asset_is_not_a_duplicate(tmp_path: Path) -> None:
     }
     defs = FloeDefinitions.from_compiled_artifacts(_project(tmp_path, ["pkg_h3_re.a", "pkg_h3_re.b"], files))
     assert AssetKey("a_things") in defs.resolve_asset_graph().get_all_asset_keys()
+
+
+def test_sys_exit_at_import_is_a_floe_error_naming_the_module_and_line(tmp_path: Path) -> None:
+    # Uncaught, SystemExit ended the webserver, the daemon or a run worker with code 3 and no message.
+    bad = "import sys\n\nsys.exit(3)\n"
+    message = _error(_project(tmp_path, ["ok.py", "quits.py"], {"ok.py": MODULE_A, "quits.py": bad}))
+    assert "asset_modules[1] = 'quits.py'" in message
+    assert f"at {tmp_path / 'quits.py'}, line 3" in message and "called sys.exit(3) while being imported" in message
