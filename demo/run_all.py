@@ -10,8 +10,8 @@ import sys
 
 import duckdb
 from dagster import AssetKey, DagsterInstance, Definitions
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from floe_dagster import DuckDBResource, FloeDefinitions
+from floe_dagster.compat import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 PARTITIONS_PER_RUN = 7
 

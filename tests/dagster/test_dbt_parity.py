@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from dagster import AssetExecutionContext, AssetsDefinition, DailyPartitionsDefinition
 from dagster_dbt import DbtCliResource, dbt_assets
-from dagster_shared.record import as_dict
 from floe_dagster.compat import DBT_MANIFEST_METADATA_KEY as MANIFEST_METADATA_KEY
+from floe_dagster.compat import as_dict
 from floe_dagster.dbt import spec_cache
 from floe_dagster.dbt.assets import DbtAssetsBuilder
 from floe_dagster.dbt.load import floe_translator, project_specs

@@ -133,4 +133,7 @@ def test_sys_exit_at_import_is_a_floe_error_naming_the_module_and_line(tmp_path:
     bad = "import sys\n\nsys.exit(3)\n"
     message = _error(_project(tmp_path, ["ok.py", "quits.py"], {"ok.py": MODULE_A, "quits.py": bad}))
     assert "asset_modules[1] = 'quits.py'" in message
-    assert f"at {tmp_path / 'quits.py'}, line 3" in message and "called sys.exit(3) while being imported" in message
+    assert (
+        f"at {tmp_path / 'quits.py'}, line 3" in message
+        and "called sys.exit(3) while being imported" in message
+    )

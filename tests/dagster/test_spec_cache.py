@@ -30,7 +30,7 @@ LOAD = textwrap.dedent(
     """
     import json, sys, warnings
     warnings.filterwarnings("ignore")
-    from dagster._core.remote_representation.external_data import RepositorySnap
+    from dagster_internals import RepositorySnap
     from floe_dagster import FloeDefinitions
     from floe_dbt import manifest
     defs = FloeDefinitions.from_compiled_artifacts(sys.argv[1])
@@ -70,8 +70,15 @@ RUN = textwrap.dedent(
 def _python(tmp_path: Path, code: str, *args: str) -> str:
     script = tmp_path / "probe.py"
     script.write_text(code, encoding="utf-8")
+    support = str(Path(__file__).resolve().parents[1] / "support")  # dagster_internals
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [support, os.environ.get("PYTHONPATH")]))}
     done = subprocess.run(
-        [sys.executable, str(script), *args], capture_output=True, text=True, check=False, timeout=600
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout.strip().splitlines()[-1]

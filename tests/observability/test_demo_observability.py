@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from dagster import AssetKey, DagsterInstance, build_sensor_context, execute_job
-from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster_internals import ReconstructableRepository
 from floe_core.artifacts import CompiledArtifacts
 from floe_dagster.observability import Observability
 from floe_dagster.observability.tracing.context import run_span_id

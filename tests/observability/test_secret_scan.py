@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from dagster import AssetKey, DagsterInstance, execute_job
-from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster_internals import ReconstructableRepository
 from floe_projects import DEMO, compile_project, copy_project
 
 pytestmark = pytest.mark.slow

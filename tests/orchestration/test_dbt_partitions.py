@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus, Definitions, RunsFilter
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from floe_dagster.compat import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from floe_dagster.compat import DBT_UNIQUE_ID_METADATA_KEY as UNIQUE_ID_METADATA_KEY
 from floe_dagster.orchestration.backfills import BACKFILL_TAG
 from orch_support import compile_project, floe, load_defs

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 from dagster import AssetKey, AssetsDefinition, AssetSpec, BackfillPolicy, DagsterInstance, JobDefinition
-from dagster._core.definitions.dependency import NodeHandle
+from dagster_internals import NodeHandle
 from floe_dagster.orchestration import job_scope
 from floe_projects import compile_project
 from orch_support import DEMO_ENV, load_defs

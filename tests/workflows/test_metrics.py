@@ -183,11 +183,7 @@ def test_the_endpoint_reports_executions_durations_failures_active_and_queued_jo
     ]
     assert [r.status for r in runs] == [DagsterRunStatus.SUCCESS] * 2 + [DagsterRunStatus.FAILURE]
     # a queued run, as the queued run coordinator leaves it until the daemon dequeues it
-    from dagster._core.remote_origin import (
-        RegisteredCodeLocationOrigin,
-        RemoteJobOrigin,
-        RemoteRepositoryOrigin,
-    )
+    from dagster_internals import RegisteredCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
     from floe_dagster.orchestration.jobs import WORKFLOW_SOURCE_TAG, WORKFLOW_TAG
 
     origin = RemoteJobOrigin(

@@ -96,7 +96,7 @@ def test_good_crons(cron: str) -> None:
 def test_floe_agrees_with_dagster() -> None:
     """What floe accepts is what Dagster's own check accepts (the reason this check exists)."""
     require(importlib.util.find_spec("dagster") is not None, "dagster (to compare cron checks)")
-    from dagster._utils.schedules import is_valid_cron_string
+    from dagster_internals import is_valid_cron_string
 
     samples = [
         "0 2 * * *", "*/5 * * * *", "0 0 1 * *", "0 2 * * mon-fri", "@hourly", "@daily", "@weekly",
