@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GLUE_JOB, Aws, Receiver
 from dagster import DagsterInstance, SensorDefinition, build_sensor_context, instance_for_test
 from floe_core.triggers.approval import (
     APPROVAL_TAG,
@@ -23,6 +22,7 @@ from floe_core.triggers.approval import (
 from floe_dagster.triggers.approval import decision_job
 from floe_dagster.triggers.sensor import APPROVALS_SENSOR, SUCCESS_SENSOR
 from test_delivery import evaluate, run_job, sensors, tags_of, write
+from trigger_support import GLUE_JOB, Aws, Receiver
 from upstream_jobs import transform_images
 
 ON_APPROVAL_GLUE = {

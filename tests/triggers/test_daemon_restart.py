@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from conftest import GLUE_JOB, Aws, Receiver
 from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 from floe_dagster.triggers.send import TAG_PREFIX
 from floe_dagster.triggers.sensor import SUCCESS_SENSOR
+from trigger_support import GLUE_JOB, Aws, Receiver
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent

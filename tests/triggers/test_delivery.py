@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GLUE_JOB, Aws, Receiver
 from dagster import (
     DagsterEventType,
     DagsterInstance,
@@ -24,6 +23,7 @@ from dagster import (
 )
 from floe_dagster.triggers.send import TAG_PREFIX
 from floe_dagster.triggers.sensor import SUCCESS_SENSOR, trigger_sensors
+from trigger_support import GLUE_JOB, Aws, Receiver
 from upstream_jobs import JOBS, METRICS, OUTPUT_PATH, load_promos, transform_images
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GLUE_JOB, Aws
+from trigger_support import GLUE_JOB, Aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "orchestration"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
