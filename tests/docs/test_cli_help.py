@@ -4,6 +4,8 @@ shows examples in its --help (issue 15: "examples in every --help")."""
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from collections.abc import Iterator
 
 from floe_core.cli import build_parser
@@ -38,3 +40,18 @@ def test_every_command_reachable_from_floe_has_examples_in_its_help() -> None:
     for name, parser in leaves.items():
         shown = parser.format_help().split("examples:\n", 1)[1]
         assert "floe " in shown or "FLOE" in shown or "DAGSTER_HOME" in shown, (name, shown)
+
+
+def test_building_the_floe_command_imports_no_dagster_or_dbt() -> None:
+    # `floe --help`, `floe validate` and the workflow verbs build the whole parser (every package's commands):
+    # importing Dagster there cost ~3 s per invocation; each command imports what it runs instead.
+    probe = (
+        "import sys\n"
+        "from floe_core.cli import build_parser\n"
+        "leaves = build_parser()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'dagster', 'dagster_dbt', 'dbt'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]", done.stdout[:500]

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from floe_core.errors import FloeError
+from floe_core.urls import DEFAULT_DAGSTER_URL
 from floe_core.workflows.manual_store import store_dir
 from pydantic import BaseModel, ConfigDict
 
@@ -30,7 +31,7 @@ class Settings(BaseModel):
         root = Path(project_root).resolve()
         return cls(
             database_url=os.environ.get("FLOE_API_DATABASE_URL", f"sqlite:///{root / '.floe' / 'api.db'}"),
-            dagster_url=os.environ.get("FLOE_DAGSTER_URL", "http://127.0.0.1:3000"),
+            dagster_url=os.environ.get("FLOE_DAGSTER_URL", DEFAULT_DAGSTER_URL),
             dagster_ui_url=os.environ.get("FLOE_DAGSTER_UI_URL"),
             store=store_dir(root),
             dagster_timeout=float(os.environ.get("FLOE_DAGSTER_TIMEOUT", "5")),

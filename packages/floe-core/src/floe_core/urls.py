@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+# `dagster dev`'s webserver: where floe's commands and the workflow API look for Dagster unless told
+DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
+
 
 def display_url(url: str) -> str:
     """`https://hooks.example.com:8443/services/T0` for `https://u:p@hooks.example.com:8443/services/T0?token=x`."""

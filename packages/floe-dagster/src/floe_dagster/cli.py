@@ -1,7 +1,9 @@
-"""`floe partitions` and `floe backfill`: sub-commands registered through entry point group `floe.commands`.
+"""`floe partitions`, `floe backfill` and `floe metrics`: sub-commands registered through entry point group
+`floe.commands`.
 
-Both work on the Dagster instance of $DAGSTER_HOME (the one `dagster dev` uses), so keys added and runs
-launched here show up in the UI.
+They work on the Dagster instance of $DAGSTER_HOME (the one `dagster dev` uses), so keys added and runs
+launched here show up in the UI. Registering them imports no Dagster: `floe --help` and every other command
+build this parser too, and Dagster costs seconds to import; each command imports what it runs.
 """
 
 from __future__ import annotations
@@ -9,19 +11,17 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dagster import DagsterInstance, DynamicPartitionsDefinition
-from floe_core.artifacts import CompiledArtifacts
 from floe_core.cli import examples
 from floe_core.errors import FloeError
-from floe_core.partition_keys import SAFE_KEY_PATTERN, check_partition_keys
-from floe_core.spec.orchestration.partitions import DynamicPartitions
+from floe_core.urls import DEFAULT_DAGSTER_URL
 
-from floe_dagster.orchestration.backfill_submit import DEFAULT_DAGSTER_URL
-from floe_dagster.orchestration.backfills import BatchResult, backfill_plan, run_backfill
-from floe_dagster.orchestration.partitions import build_partitions, dynamic_names
-from floe_dagster.project import find_artifacts, load_artifacts
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
+    from floe_core.artifacts import CompiledArtifacts
+
+    from floe_dagster.orchestration.backfills import BatchResult
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -31,10 +31,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _artifacts(args: argparse.Namespace) -> CompiledArtifacts:
+    from floe_dagster.project import find_artifacts, load_artifacts
+
     return load_artifacts(find_artifacts(args.artifacts))
 
 
 def _instance() -> DagsterInstance:
+    from dagster import DagsterInstance
+
     if not os.environ.get("DAGSTER_HOME"):
         raise FloeError(
             "DAGSTER_HOME is not set: point it at the Dagster instance folder (as for `dagster dev`)"
@@ -43,6 +47,9 @@ def _instance() -> DagsterInstance:
 
 
 def _key_pattern(artifacts: CompiledArtifacts, name: str) -> str:
+    from floe_core.partition_keys import SAFE_KEY_PATTERN
+    from floe_core.spec.orchestration.partitions import DynamicPartitions
+
     entry = artifacts.spec.orchestration.partitions.get(name)
     return entry.key_pattern if isinstance(entry, DynamicPartitions) else SAFE_KEY_PATTERN
 
@@ -66,6 +73,11 @@ def register_partitions(subparsers: Any) -> None:
 
 
 def partitions_command(args: argparse.Namespace) -> int:
+    from dagster import DynamicPartitionsDefinition
+    from floe_core.partition_keys import check_partition_keys
+
+    from floe_dagster.orchestration.partitions import build_partitions, dynamic_names
+
     artifacts = _artifacts(args)
     defs = build_partitions(artifacts.spec.orchestration)
     pdef = defs.get(args.name)
@@ -134,6 +146,7 @@ def register_backfill(subparsers: Any) -> None:
 
 def backfill_command(args: argparse.Namespace) -> int:
     from floe_dagster.definitions import build_definitions
+    from floe_dagster.orchestration.backfills import backfill_plan, run_backfill
 
     artifacts = _artifacts(args)
     defs = build_definitions(artifacts)

@@ -17,7 +17,6 @@ from floe_core.errors import FloeError
 
 from floe_dagster.orchestration.backfills import BACKFILL_TAG, BackfillPlan
 
-DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
 _LAUNCH = """
 mutation ($params: LaunchBackfillParams!) {
   launchPartitionBackfill(backfillParams: $params) {

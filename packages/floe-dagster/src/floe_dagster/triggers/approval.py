@@ -25,10 +25,9 @@ from floe_core.triggers.approval import (
     decision_tags,
 )
 from floe_core.triggers.spec import ApprovalPolicy
+from floe_core.urls import DEFAULT_DAGSTER_URL
 from floe_core.workflows import NotificationSettings
 from floe_core.workflows.notify import notify_failure
-
-from floe_dagster.orchestration.backfill_submit import DEFAULT_DAGSTER_URL
 
 DECISION_JOB = "floe_approval_decision"
 UI_URL_ENV = "DAGSTER_URL"

@@ -18,10 +18,10 @@ from dagster import (
     SkipReason,
     run_failure_sensor,
 )
+from floe_core.urls import DEFAULT_DAGSTER_URL
 from floe_core.workflows import WorkflowSet
 from floe_core.workflows.notify import FailureNotice, notify_failure
 
-from floe_dagster.orchestration.backfill_submit import DEFAULT_DAGSTER_URL
 from floe_dagster.orchestration.jobs import WORKFLOW_TAG
 from floe_dagster.orchestration.sensors.run_status import run_errors
 from floe_dagster.workflows.build import OUTCOME_SUFFIX
