@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 # exit codes of `floe workflow <verb>` (docs/workflow-api.md)
 EXIT_CODES = {400: 3, 401: 4, 403: 4, 404: 5, 409: 6, 422: 3, 503: 7}
@@ -24,9 +25,15 @@ class Client:
         self.url = (url or os.environ.get("FLOE_API_URL") or "http://127.0.0.1:8000").rstrip("/")
         token = token or os.environ.get("FLOE_API_TOKEN")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
+        # imported here, not with the module: every `floe` command builds the parser that names this client,
+        # and httpx (with its own CLI's rich and click) takes ~0.3 s to import
+        import httpx
+
+        self._http: httpx.Client = httpx.Client(base_url=self.url, headers=headers, timeout=timeout)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx
+
         try:
             response = self._http.request(method, f"/api/v1/workflows{path}", **kwargs)
         except httpx.HTTPError as exc:
