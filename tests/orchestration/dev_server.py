@@ -23,8 +23,6 @@ from typing import Any, TypeVar
 
 from floe_ports import free_port
 
-__all__ = ["DevServer", "dagster_dev", "free_port", "stop"]
-
 DAGSTER = str(Path(sys.executable).with_name("dagster"))
 T = TypeVar("T")
 BIND_FAILED = "address already in use"  # uvicorn's message when the webserver's port is taken

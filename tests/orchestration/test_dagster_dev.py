@@ -13,9 +13,10 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus, DefaultSensorStatus, RunsFilter
 from dagster_internals import BACKFILL_ID_TAG, PARTITION_NAME_TAG, BulkActionStatus
-from dev_server import DevServer, dagster_dev, free_port
+from dev_server import DevServer, dagster_dev
 from floe_dagster.compat import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from floe_dagster.orchestration.backfills import BACKFILL_TAG
+from floe_ports import free_port
 from floe_projects import DEMO, compile_project, copy_project
 from orch_support import compile_project as compile_orch_project
 from orch_support import floe, load_defs, write_project

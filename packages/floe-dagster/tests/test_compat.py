@@ -3,7 +3,6 @@ as floe relies on. When an upgrade breaks one of these, this file says which, by
 
 from __future__ import annotations
 
-import ast
 import importlib
 from pathlib import Path
 
@@ -53,23 +52,6 @@ def test_private_methods_floe_overrides_still_exist() -> None:
 
     for owner in (OpDefinition, AssetsDefinition):
         assert hasattr(owner, "dagster_internal_init"), f"{owner.__name__}.dagster_internal_init is gone"
-
-
-def test_nothing_outside_compat_imports_private_dagster_names() -> None:
-    offenders = []
-    for path in SRC.rglob("*.py"):
-        if path.name == "compat.py":
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            for name in names:
-                top, _, rest = name.partition(".")
-                private = rest.startswith("_") or "._" in name
-                dbt_sub = top == "dagster_dbt" and rest != ""
-                if (top in {"dagster", "dagster_dbt"} and (private or dbt_sub)) or top == "dagster_shared":
-                    offenders.append(f"{path.relative_to(SRC)}: {name}")
-    assert offenders == []
 
 
 def test_the_dbt_metadata_keys_are_the_ones_dagster_dbt_writes(tmp_path: Path) -> None:
